@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// conn is one accepted WebSocket and what is logged about it when it closes.
+type conn struct {
+	ws     *websocket.Conn // set once accepted, under Server.mu
+	nc     net.Conn        // the hijacked connection under ws
+	remote string
+	start  time.Time
+
+	// Written only by the echo loop, read after it returns.
+	msgsIn, msgsOut   int
+	bytesIn, bytesOut int64
+
+	mu     sync.Mutex
+	timer  *time.Timer // keepalive
+	reason error       // why the server ended the connection, when it did
+}
+
+func (c *conn) setCause(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reason == nil {
+		c.reason = err
+	}
+}
+
+// abort drops the connection without a close handshake and records why.
+func (c *conn) abort(cause error) {
+	c.setCause(cause)
+	c.nc.Close()
+}
+
+func (c *conn) cause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reason
+}
+
+// keepAlive pings every interval. With a positive timeout, a pong that does not
+// come back within it drops the connection; otherwise each ping waits at most
+// one interval. No goroutine waits between pings: a timer fires. The returned
+// func stops it.
+func (c *conn) keepAlive(interval, timeout time.Duration) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := timeout
+	if wait <= 0 {
+		wait = interval
+	}
+	ping := func() {
+		pctx, pcancel := context.WithTimeout(ctx, wait)
+		err := c.ws.Ping(pctx)
+		pcancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && timeout > 0 && errors.Is(err, context.DeadlineExceeded):
+			c.abort(errKeepAliveTimeout)
+			return
+		case err != nil && !errors.Is(err, context.DeadlineExceeded):
+			return // the connection is gone; the echo loop reports why
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if ctx.Err() == nil {
+			c.timer.Reset(interval)
+		}
+	}
+	c.mu.Lock()
+	c.timer = time.AfterFunc(interval, ping)
+	c.mu.Unlock()
+	return func() {
+		cancel()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.timer.Stop()
+	}
+}
+
+// errInvalidUTF8 ends a connection that sent text that is not UTF-8.
+var errInvalidUTF8 = errors.New("text message is not valid UTF-8")
+
+// echo sends every message back until the connection ends, and returns why it
+// ended: a websocket.CloseError when the client closed, errInvalidUTF8, or the
+// error of the read or write that failed.
+func (c *conn) echo(ctx context.Context, bufSize int) error {
+	buf := make([]byte, bufSize)
+	var text utf8Stream
+	for {
+		typ, r, err := c.ws.Reader(ctx)
+		if err != nil {
+			return err
+		}
+		text.Reset()
+		err = c.echoMessage(ctx, typ, r, buf, &text)
+		if errors.Is(err, errInvalidUTF8) {
+			c.setCause(err)
+			c.ws.Close(websocket.StatusInvalidFramePayloadData, "invalid UTF-8 in text message")
+			return err
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// echoMessage streams one message from r back to the client through buf. A
+// message that fits in buf goes back as one frame with one write; a larger one
+// goes back as a frame per full buffer. Text is checked after every read, so
+// invalid UTF-8 is caught in the frame that carries it, before the message ends.
+func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.Reader, buf []byte, text *utf8Stream) error {
+	var w io.WriteCloser // opened when the message outgrows buf
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		end := err == io.EOF
+		if err != nil && !end {
+			return err
+		}
+		c.bytesIn += int64(m)
+		if typ == websocket.MessageText && (!text.Write(buf[n:n+m]) || end && !text.Close()) {
+			return errInvalidUTF8
+		}
+		n += m
+		if end {
+			break
+		}
+		if n == len(buf) {
+			if w == nil {
+				if w, err = c.ws.Writer(ctx, typ); err != nil {
+					return err
+				}
+			}
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			c.bytesOut += int64(n)
+			n = 0
+		}
+	}
+	c.msgsIn++
+
+	var err error
+	if w == nil {
+		err = c.ws.Write(ctx, typ, buf[:n])
+	} else {
+		if n > 0 {
+			_, err = w.Write(buf[:n])
+		}
+		if err == nil {
+			err = w.Close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	c.bytesOut += int64(n)
+	c.msgsOut++
+	return nil
+}
+
+// closeCode is the close code that ended a connection: the client's when it
+// closed, the one the server sent when it closed for a reason of its own, and
+// 1006 when no close frame was exchanged.
+func closeCode(err error) websocket.StatusCode {
+	if code := websocket.CloseStatus(err); code != -1 {
+		return code
+	}
+	switch {
+	case errors.Is(err, errInvalidUTF8):
+		return websocket.StatusInvalidFramePayloadData
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		return websocket.StatusMessageTooBig
+	}
+	return websocket.StatusAbnormalClosure
+}

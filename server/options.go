@@ -1,0 +1,107 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+)
+
+// Options configures a Server. The names follow ASP.NET Core's WebSocketOptions,
+// which the seed's sample app sets.
+//
+// The zero Options is valid and means: no keepalive pings, no pong timeout, a
+// 4 KiB receive buffer, and only same-host browser origins. DefaultOptions
+// returns the seed's defaults, which turn keepalive on.
+type Options struct {
+	// KeepAliveInterval is how often the server pings each connection, so that
+	// proxies see traffic and keep an idle connection open. Zero turns pings off.
+	KeepAliveInterval time.Duration
+
+	// KeepAliveTimeout, when positive, closes a connection whose pong has not
+	// come back within this time after a ping. Zero waits for pongs without a
+	// bound. It needs KeepAliveInterval.
+	KeepAliveTimeout time.Duration
+
+	// ReceiveBufferSize is the size of the one buffer that each message streams
+	// through. A message that fits in it goes back as a single frame. Zero means
+	// DefaultReceiveBufferSize.
+	ReceiveBufferSize int
+
+	// AllowedOrigins lists the browser origins that may connect besides the
+	// page's own host: host patterns ("example.com", "*.example.com") match the
+	// Origin's host, and patterns with a scheme ("https://example.com") match
+	// scheme and host. Patterns use path.Match syntax. Any other Origin gets
+	// 403. Clients that send no Origin header, which are not browsers, are
+	// always accepted.
+	AllowedOrigins []string
+
+	// Logger receives one line when a connection opens and one when it closes.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults from the seed's sample app.
+const (
+	DefaultKeepAliveInterval = 2 * time.Minute
+	DefaultReceiveBufferSize = 4 << 10
+)
+
+// DefaultOptions returns the options of the seed's sample app: a ping every two
+// minutes and a 4 KiB receive buffer.
+func DefaultOptions() Options {
+	return Options{
+		KeepAliveInterval: DefaultKeepAliveInterval,
+		ReceiveBufferSize: DefaultReceiveBufferSize,
+	}
+}
+
+// Validate reports the first option that has no meaning, naming it.
+func (o Options) Validate() error {
+	var errs []error
+	if o.KeepAliveInterval < 0 {
+		errs = append(errs, fmt.Errorf("KeepAliveInterval %v: must not be negative", o.KeepAliveInterval))
+	}
+	if o.KeepAliveTimeout < 0 {
+		errs = append(errs, fmt.Errorf("KeepAliveTimeout %v: must not be negative", o.KeepAliveTimeout))
+	}
+	if o.KeepAliveTimeout > 0 && o.KeepAliveInterval == 0 {
+		errs = append(errs, fmt.Errorf("KeepAliveTimeout %v: needs a KeepAliveInterval, since no ping is sent without one", o.KeepAliveTimeout))
+	}
+	if o.ReceiveBufferSize < 0 {
+		errs = append(errs, fmt.Errorf("ReceiveBufferSize %d: must not be negative", o.ReceiveBufferSize))
+	}
+	for _, p := range o.AllowedOrigins {
+		if err := validOriginPattern(p); err != nil {
+			errs = append(errs, fmt.Errorf("AllowedOrigins %q: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validOriginPattern(p string) error {
+	if p == "" {
+		return errors.New("empty pattern")
+	}
+	if strings.Contains(p, "/") && !strings.Contains(p, "://") {
+		return errors.New("want a host pattern such as *.example.com, or scheme://host")
+	}
+	// coder/websocket matches with path.Match; a bad pattern there would only
+	// show up as a 403 on the first cross-origin request.
+	if _, err := path.Match(p, ""); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReceiveBufferSize == 0 {
+		o.ReceiveBufferSize = DefaultReceiveBufferSize
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}

@@ -1,0 +1,211 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Server is the echo endpoint. It is an http.Handler meant for one path (/ws);
+// it tracks its connections so that Shutdown can close them.
+type Server struct {
+	opts   Options
+	accept websocket.AcceptOptions
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	draining bool
+	wg       sync.WaitGroup
+}
+
+// New returns a Server for opts, or the error of opts.Validate.
+func New(opts Options) (*Server, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	return &Server{
+		opts:   opts,
+		accept: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
+		conns:  make(map[*conn]struct{}),
+	}, nil
+}
+
+// ServeHTTP answers a WebSocket handshake and echoes on the connection until it
+// closes; any other request gets 400, as in the seed.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !isHandshake(r) {
+		http.Error(w, "400 bad request: this endpoint accepts only WebSocket handshakes", http.StatusBadRequest)
+		return
+	}
+	// Tracked before Accept, which sends the 101: Shutdown then waits for every
+	// connection a client may already see as open.
+	c := &conn{remote: r.RemoteAddr, start: time.Now()}
+	if !s.track(c) {
+		http.Error(w, "503 service unavailable: the server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.untrack(c)
+	hj := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &s.accept)
+	if err != nil {
+		// Accept has written the response (400 for a bad key or version, 403
+		// for an origin that is not allowed).
+		s.opts.Logger.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	ws.SetReadLimit(-1) // messages of any size stream through the buffer
+	if !s.opened(c, ws, hj.conn) {
+		ws.Close(websocket.StatusGoingAway, goingAwayReason)
+		return
+	}
+
+	s.opts.Logger.Info("websocket opened", "remote", c.remote)
+	stopKeepAlive := c.keepAlive(s.opts.KeepAliveInterval, s.opts.KeepAliveTimeout)
+	// The request's context would be done when this handler returns; reads and
+	// writes use one without a Done channel, which also spares coder/websocket
+	// a timer per call. The connection is ended by Close or CloseNow instead.
+	err = c.echo(context.WithoutCancel(r.Context()), s.opts.ReceiveBufferSize)
+	stopKeepAlive()
+	ws.CloseNow() // releases the connection whatever ended the loop
+	c.log(s.opts.Logger, err)
+}
+
+// isHandshake reports whether r asks for a WebSocket upgrade: an HTTP/1.1 GET
+// with Connection: Upgrade and Upgrade: websocket. The version and key are
+// left to websocket.Accept, which answers 400 for those too.
+func isHandshake(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.ProtoAtLeast(1, 1) &&
+		hasToken(r.Header, "Connection", "upgrade") && hasToken(r.Header, "Upgrade", "websocket")
+}
+
+func hasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// track adds c unless Shutdown has begun. Adding under the lock that Shutdown
+// takes to set draining means Shutdown waits for every connection it let in.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+// opened records c's WebSocket, and reports false when Shutdown began while it
+// was being accepted: Shutdown could not close it, so the handler does.
+func (s *Server) opened(c *conn, ws *websocket.Conn, nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.ws, c.nc = ws, nc
+	return !s.draining
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// goingAwayReason is the reason of the 1001 close that Shutdown sends.
+const goingAwayReason = "server shutting down"
+
+// Shutdown refuses new WebSockets with 503, closes every open one with 1001 and
+// waits until their handlers return or ctx ends. When ctx ends first, the
+// connections left are dropped without finishing the close handshake and
+// Shutdown returns an error that wraps ctx's.
+//
+// http.Server.Shutdown does not reach hijacked connections: call both.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	for c := range s.conns {
+		if c.ws != nil {
+			// Close waits up to 5 seconds for the client's close frame.
+			go c.ws.Close(websocket.StatusGoingAway, goingAwayReason)
+		}
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	left := len(s.conns)
+	for c := range s.conns {
+		if c.ws != nil {
+			// Not ws.CloseNow: while a Close waits for the client's close
+			// frame, coder/websocket's CloseNow waits with it, up to 5 seconds.
+			c.abort(errShutdownTimeout)
+		}
+	}
+	s.mu.Unlock()
+	<-done
+	return fmt.Errorf("shutdown: %d connection(s) did not finish the close handshake in time: %w", left, ctx.Err())
+}
+
+// errShutdownTimeout is why a connection ended that had not finished its close
+// handshake when Shutdown's context ended.
+var errShutdownTimeout = errors.New("shutdown: close handshake not finished in time")
+
+// hijackRecorder keeps the net.Conn that websocket.Accept hijacks, so that a
+// connection can be dropped at once whatever the library is waiting on.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = nc
+	return nc, brw, err
+}
+
+// errKeepAliveTimeout is why a connection ended whose pong did not come back.
+var errKeepAliveTimeout = errors.New("keepalive timeout: no pong in time")
+
+func (c *conn) log(l *slog.Logger, err error) {
+	code := closeCode(err)
+	attrs := []any{
+		"remote", c.remote,
+		"duration", time.Since(c.start).Round(time.Millisecond),
+		"msgs_in", c.msgsIn, "bytes_in", c.bytesIn,
+		"msgs_out", c.msgsOut, "bytes_out", c.bytesOut,
+		"close_code", int(code),
+	}
+	if cause := c.cause(); cause != nil {
+		err = cause
+	}
+	if code == websocket.StatusAbnormalClosure || code == websocket.StatusInvalidFramePayloadData {
+		attrs = append(attrs, "err", err)
+	}
+	l.Info("websocket closed", attrs...)
+}
