@@ -1,0 +1,143 @@
+// Command wsecho serves the WebSocket echo page at / and the echo endpoint at
+// /ws from one binary. Run wsecho -h for its flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wsecho/wsecho/server"
+	"github.com/wsecho/wsecho/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+}
+
+// config is what the flags set.
+type config struct {
+	addr            string
+	shutdownTimeout time.Duration
+	opts            server.Options
+}
+
+// flagNames maps option names, which Options.Validate's errors start with, to
+// the flags that set them.
+var flagNames = strings.NewReplacer(
+	"KeepAliveInterval", "-keepalive-interval",
+	"KeepAliveTimeout", "-keepalive-timeout",
+	"ReceiveBufferSize", "-receive-buffer-size",
+	"AllowedOrigins", "-allowed-origins",
+)
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	cfg := config{opts: server.DefaultOptions()}
+	fs := flag.NewFlagSet("wsecho", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: wsecho [flags]\n\n"+
+			"Serves the WebSocket echo page at / and the echo endpoint at /ws.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.addr, "addr", "localhost:5000", "`host:port` to listen on")
+	fs.DurationVar(&cfg.opts.KeepAliveInterval, "keepalive-interval", cfg.opts.KeepAliveInterval,
+		"how often to ping each connection so that proxies keep it open; 0 turns pings off")
+	fs.DurationVar(&cfg.opts.KeepAliveTimeout, "keepalive-timeout", 0,
+		"close a connection whose pong has not come back this long after a ping; 0 waits without a bound")
+	fs.IntVar(&cfg.opts.ReceiveBufferSize, "receive-buffer-size", cfg.opts.ReceiveBufferSize,
+		"`bytes` of the buffer each message streams through; a message that fits goes back as one frame")
+	fs.Func("allowed-origins", "comma-separated browser `origins` allowed besides the page's own host: "+
+		"host patterns (*.example.com) or scheme://host; may be repeated", func(v string) error {
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				cfg.opts.AllowedOrigins = append(cfg.opts.AllowedOrigins, o)
+			}
+		}
+		return nil
+	})
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
+		"on SIGINT or SIGTERM, how long to wait for WebSockets to finish closing with 1001")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q: wsecho takes only flags (see -h)", fs.Arg(0))
+	}
+	if err := cfg.opts.Validate(); err != nil {
+		return cfg, errors.New(flagNames.Replace(err.Error()))
+	}
+	if cfg.shutdownTimeout <= 0 {
+		return cfg, fmt.Errorf("-shutdown-timeout %v: must be positive", cfg.shutdownTimeout)
+	}
+	return cfg, nil
+}
+
+// run serves until ctx ends, then shuts down, and returns the exit code.
+func run(ctx context.Context, args []string, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "wsecho:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg.opts.Logger = log
+	if !web.HasClient() {
+		log.Warn("this binary has no Go-wasm client: the page will say so; build with make build")
+	}
+	echo, err := server.New(cfg.opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsecho:", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "wsecho: -addr %s: %v\n", cfg.addr, err)
+		return 1
+	}
+	hs := &http.Server{
+		Handler:           web.Handler(echo),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "echo", "ws://"+ln.Addr().String()+"/ws",
+		"keepalive_interval", cfg.opts.KeepAliveInterval, "keepalive_timeout", cfg.opts.KeepAliveTimeout,
+		"receive_buffer_size", cfg.opts.ReceiveBufferSize)
+
+	select {
+	case err := <-served:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	wsDone := make(chan error, 1)
+	go func() { wsDone <- echo.Shutdown(sctx) }()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown: HTTP requests still open", "err", err)
+	}
+	if err := <-wsDone; err != nil {
+		log.Warn("shutdown: WebSockets dropped", "err", err)
+	}
+	log.Info("stopped")
+	return 0
+}

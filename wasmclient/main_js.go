@@ -1,0 +1,14 @@
+package main
+
+import "syscall/js"
+
+func main() {
+	p, err := newPage()
+	if err != nil {
+		// app.js shows the exit; the console says why.
+		js.Global().Get("console").Call("error", "wsecho: "+err.Error())
+		return
+	}
+	p.start()
+	select {} // the page's callbacks do the rest
+}
