@@ -79,9 +79,10 @@ type socket struct {
 	removes []func()
 }
 
-// dial opens a WebSocket to url. A URL the browser refuses gives an error (a
-// SyntaxError); a server that refuses the handshake shows later, as an error
-// event and a close with code 1006.
+// dial opens a WebSocket to url. A URL the browser refuses (another scheme than
+// ws, wss, http or https, or a fragment) gives an error, a SyntaxError; a server
+// that refuses the handshake shows later, as an error event and a close with
+// code 1006.
 func dial(url string) (s *socket, err error) {
 	defer catch(&err)
 	v := js.Global().Get("WebSocket").New(url)
@@ -90,6 +91,10 @@ func dial(url string) (s *socket, err error) {
 }
 
 func (s *socket) readyState() int { return s.v.Get("readyState").Int() }
+
+// url is the URL the browser resolved from the one given to dial: a relative
+// URL is resolved against the page, and http(s) becomes ws(s).
+func (s *socket) url() string { return s.v.Get("url").String() }
 
 // send sends a text message.
 func (s *socket) send(text string) (err error) {

@@ -89,9 +89,10 @@ func (p *page) dial() {
 	})
 	s.onMessage(p.received, func(b []byte) { p.received(BinaryText(b)) })
 	s.onError(func() {
-		// The browser tells a page nothing more; the close code that follows
-		// says what happened (1006: no close handshake).
-		p.append(ErrorRow(time.Now(), fmt.Sprintf("the WebSocket to %s failed", p.url.value())))
+		// The browser tells a page nothing more: the reason is in its console,
+		// and the close code that follows says what happened (1006: no close
+		// handshake).
+		p.append(ErrorRow(time.Now(), fmt.Sprintf("the WebSocket to %s failed; the browser console says why", s.url())))
 		p.show(p.state())
 	})
 	s.onClose(func(code int, reason string) {

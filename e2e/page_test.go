@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wsecho/wsecho/server"
+	"github.com/wsecho/wsecho/web"
+)
+
+// connect points the URL field at url and clicks Connect.
+func (tb *tab) connect(t *testing.T, url string) {
+	t.Helper()
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("connectionUrl"), url),
+		chromedp.Click(chromedp.ID("connectButton")),
+	)
+}
+
+func TestRefusedHandshake(t *testing.T) {
+	tb := newTab(t)
+	tb.open(t)
+	url := "ws" + strings.TrimPrefix(siteURL, "http") + "/wrong-path"
+	tb.connect(t, url)
+	rows := tb.waitRows(t, 2)
+	assert.Equal(t, logRow{Kind: "error", Time: rows[0].Time, Data: "Error: the WebSocket to " + url + " failed; the browser console says why"}, rows[0])
+	assert.Equal(t, "Connection closed. Code: 1006. Reason: ", rows[1].Data)
+	tb.waitStatus(t, "Closed")
+	assert.Equal(t, whenClosed, tb.enabled(t), "the user can fix the URL and connect again")
+}
+
+func TestInvalidURL(t *testing.T) {
+	tb := newTab(t)
+	tb.open(t)
+	// Chromium resolves a relative URL against the page, so only a URL with
+	// another scheme (or a fragment) makes the WebSocket constructor throw.
+	tb.connect(t, "ftp://example.com/ws")
+	rows := tb.waitRows(t, 1)
+	assert.Equal(t, "error", rows[0].Kind)
+	assert.Contains(t, rows[0].Data, "Error: SyntaxError: ", "the browser's exception, as an error row")
+	assert.Contains(t, rows[0].Data, "ftp", "the message names what is wrong")
+	tb.waitStatus(t, "Ready to connect...")
+	assert.Equal(t, whenClosed, tb.enabled(t))
+}
+
+func TestEnterSends(t *testing.T) {
+	tb := newTab(t)
+	tb.open(t)
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("sendMessage"), "sent with Enter"),
+		chromedp.Focus(chromedp.ID("sendMessage")),
+		chromedp.KeyEvent("\r"),
+	)
+	rows := tb.waitRows(t, 3)
+	assert.Equal(t, []string{"sent", "received"}, []string{rows[1].Kind, rows[2].Kind})
+	assert.Equal(t, "sent with Enter", rows[2].Data)
+}
+
+// TestLogIsText pins that logged values are shown as text: markup in a message
+// is neither parsed nor run.
+func TestLogIsText(t *testing.T) {
+	tb := newTab(t)
+	tb.open(t)
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+	const markup = `<img src=x onerror="document.title='injected'"><b>bold</b> &amp;`
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("sendMessage"), markup),
+		chromedp.Click(chromedp.ID("sendButton")),
+	)
+	rows := tb.waitRows(t, 3)
+	assert.Equal(t, markup, rows[1].Data)
+	assert.Equal(t, markup, rows[2].Data)
+	elements, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#commsLog img, #commsLog b").length`))
+	require.NoError(t, err)
+	assert.Zero(t, elements)
+	title, err := chromedp.Run(tb.ctx, chromedp.Title())
+	require.NoError(t, err)
+	assert.NotEqual(t, "injected", title)
+}
+
+// TestClientMissing pins what a user sees when the wasm cannot load: the
+// reason, and controls that stay disabled.
+func TestClientMissing(t *testing.T) {
+	site := web.Handler(http.NotFoundHandler())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/main.wasm" {
+			http.NotFound(w, r)
+			return
+		}
+		site.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+
+	tb := newTab(t)
+	tb.do(t, chromedp.Navigate(ts.URL+"/"))
+	tb.waitFor(t, `document.getElementById("stateLabel").dataset.state === "failed"`)
+	status, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.ID("stateLabel")))
+	require.NoError(t, err)
+	assert.Equal(t, "Could not load the client: main.wasm: HTTP 404 Not Found (build it with make wasm)", status)
+	assert.Equal(t, map[string]bool{"connectionUrl": false, "connectButton": false, "sendMessage": false, "sendButton": false, "closeButton": false}, tb.enabled(t))
+}
+
+// TestServerShutdown shows the server's 1001 in the page when it shuts down.
+func TestServerShutdown(t *testing.T) {
+	echo, err := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	ts := httptest.NewServer(web.Handler(echo))
+	t.Cleanup(ts.Close)
+
+	tb := newTab(t)
+	tb.do(t, chromedp.Navigate(ts.URL+"/"))
+	tb.waitStatus(t, "Ready to connect...")
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, echo.Shutdown(ctx), "the page answers the close handshake")
+	rows := tb.waitRows(t, 2)
+	assert.Equal(t, "Connection closed. Code: 1001. Reason: server shutting down", rows[1].Data)
+	tb.waitStatus(t, "Closed")
+}
+
