@@ -133,4 +133,3 @@ func TestServerShutdown(t *testing.T) {
 	assert.Equal(t, "Connection closed. Code: 1001. Reason: server shutting down", rows[1].Data)
 	tb.waitStatus(t, "Closed")
 }
-
