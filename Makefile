@@ -6,8 +6,10 @@ GOROOT  := $(shell $(GO) env GOROOT)
 WASM    := GOOS=js GOARCH=wasm
 STATIC  := web/static
 ADDR    ?= localhost:5000
+# The race detector needs cgo and a C compiler; without one the tests run without it.
+RACE    := $(shell command -v "$$($(GO) env CC)" >/dev/null 2>&1 && test "$$($(GO) env CGO_ENABLED)" = 1 && echo -race)
 
-.PHONY: build run wasm test check unit browser clean
+.PHONY: build run wasm test check unit browser screenshot clean
 
 build: wasm
 	$(GO) build -o bin/wsecho ./cmd/wsecho
@@ -34,12 +36,17 @@ check: wasm
 
 # Unit, server and browser tests, then the client's pure Go under Node.js.
 unit: wasm browser
-	$(GO) test -count=1 ./...
+	@test -n "$(RACE)" || echo "No C compiler for cgo: running the tests without the race detector."
+	$(GO) test $(RACE) -count=1 ./...
 	PATH="$(GOROOT)/lib/wasm:$$PATH" $(WASM) $(GO) test -count=1 ./wasmclient
 
 # The browser tests need Chromium: one on PATH, or WSECHO_CHROME.
 browser:
 	@./e2e/ensure-chromium
+
+# The README's picture of the page, taken by the browser tests after the seed's flow.
+screenshot: wasm browser
+	WSECHO_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(GO) test -count=1 -run 'TestSeedFlow$$' ./e2e
 
 clean:
 	rm -rf bin $(STATIC)/main.wasm $(STATIC)/wasm_exec.js e2e/artifacts

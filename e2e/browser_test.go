@@ -144,7 +144,7 @@ func (tb *tab) saveArtifacts(t *testing.T) {
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
 	defer cancel()
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		p := filepath.Join(dir, name+".png")
 		if err := os.WriteFile(p, png, 0o644); err == nil {
 			t.Logf("screenshot: %s", p)
@@ -198,7 +198,7 @@ func (tb *tab) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 // waitFor waits until the JavaScript expression is true, up to 10 seconds.
 func (tb *tab) waitFor(t *testing.T, expr string) {
 	t.Helper()
-	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second)))
+	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err, "waiting for %s", expr)
 }
 

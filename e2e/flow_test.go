@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -72,4 +73,11 @@ func TestSeedFlow(t *testing.T) {
 		assert.Equal(t, []wireFrame{{Opcode: 1, Payload: "again"}}, frames.sent(t, 1))
 		assert.Equal(t, []wireFrame{{Opcode: 1, Payload: "again"}}, frames.received(t, 1))
 	})
+
+	if path := os.Getenv("WSECHO_SCREENSHOT"); path != "" {
+		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, png, 0o644))
+		t.Logf("screenshot of the page: %s", path)
+	}
 }

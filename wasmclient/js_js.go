@@ -51,6 +51,28 @@ func byID(id string) (element, error) {
 
 func newElement(tag string) element { return element{document.Call("createElement", tag)} }
 
+// newFragment returns a DocumentFragment, to add many elements in one append.
+func newFragment() element { return element{document.Call("createDocumentFragment")} }
+
+// animationFrames returns a func that asks the browser to call fn before its
+// next repaint: once, however often it is asked before then. Its js.Func lives
+// as long as the page.
+func animationFrames(fn func()) (request func()) {
+	raf := js.Global().Get("requestAnimationFrame")
+	pending := false
+	f := js.FuncOf(func(js.Value, []js.Value) any {
+		pending = false
+		fn()
+		return nil
+	})
+	return func() {
+		if !pending {
+			pending = true
+			raf.Invoke(f)
+		}
+	}
+}
+
 // setText sets the element's text. Text is never parsed as HTML.
 func (e element) setText(s string)           { e.v.Set("textContent", s) }
 func (e element) setDisabled(b bool)         { e.v.Set("disabled", b) }

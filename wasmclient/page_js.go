@@ -18,6 +18,11 @@ type page struct {
 
 	sock    *socket
 	pending Pending
+
+	// Rows wait here for the next animation frame: the DOM work stays off the
+	// path from a send to its echo, and a burst of messages costs one layout.
+	queued      []Row
+	renderFrame func()
 }
 
 // newPage finds the page's elements by the seed's ids.
@@ -43,6 +48,7 @@ func newPage() (*page, error) {
 // start wires the controls and shows the page as ready. Its listeners live as
 // long as the page, so they are never removed.
 func (p *page) start() {
+	p.renderFrame = animationFrames(p.render)
 	p.url.setValue(DefaultURL(location()))
 	p.connect.on("click", func(js.Value) { p.dial() })
 	p.send.on("click", func(js.Value) { p.sendMessage() })
@@ -126,26 +132,38 @@ func (p *page) closeSocket() {
 	p.show(p.state())
 }
 
-// append adds r to the log as text, never as HTML.
+// append adds r to the log at the next animation frame.
 func (p *page) append(r Row) {
-	tr := newElement("tr")
-	tr.setAttr("class", string(r.Kind))
-	cell := func(class, text string) element {
-		td := newElement("td")
-		td.setAttr("class", class)
-		td.setText(text)
-		tr.append(td)
-		return td
+	p.queued = append(p.queued, r)
+	p.renderFrame()
+}
+
+// render adds the queued rows to the log, as text, never as HTML.
+func (p *page) render() {
+	frag := newFragment()
+	var tr element
+	for _, r := range p.queued {
+		tr = newElement("tr")
+		tr.setAttr("class", string(r.Kind))
+		cell := func(class, text string) element {
+			td := newElement("td")
+			td.setAttr("class", class)
+			td.setText(text)
+			tr.append(td)
+			return td
+		}
+		cell("time", r.TimeText())
+		if r.From == "" {
+			cell("data", r.Data).setAttr("colspan", "3")
+		} else {
+			cell("from", r.From)
+			cell("to", r.To)
+			cell("data", r.Data)
+		}
+		cell("rtt", r.RTTText())
+		frag.append(tr)
 	}
-	cell("time", r.TimeText())
-	if r.From == "" {
-		cell("data", r.Data).setAttr("colspan", "3")
-	} else {
-		cell("from", r.From)
-		cell("to", r.To)
-		cell("data", r.Data)
-	}
-	cell("rtt", r.RTTText())
-	p.log.append(tr)
+	p.queued = p.queued[:0]
+	p.log.append(frag)
 	tr.scrollIntoView()
 }
