@@ -85,6 +85,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return cfg, nil
 }
 
+// displayHost is the host:port to show a user: the host of -addr as given
+// (localhost rather than the address it resolved to; localhost when it was
+// empty) with the port really bound, which differs for port 0.
+func displayHost(addr string, bound net.Addr) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	_, port, _ := net.SplitHostPort(bound.String())
+	return net.JoinHostPort(host, port)
+}
+
 // run serves until ctx ends, then shuts down, and returns the exit code.
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	cfg, err := parseFlags(args, stderr)
@@ -117,7 +129,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "echo", "ws://"+ln.Addr().String()+"/ws",
+	host := displayHost(cfg.addr, ln.Addr())
+	log.Info("serving", "url", "http://"+host+"/", "echo", "ws://"+host+"/ws",
 		"keepalive_interval", cfg.opts.KeepAliveInterval, "keepalive_timeout", cfg.opts.KeepAliveTimeout,
 		"receive_buffer_size", cfg.opts.ReceiveBufferSize)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,15 @@ func TestBadFlags(t *testing.T) {
 			assert.Contains(t, stderr.String(), tc.want)
 		})
 	}
+}
+
+func TestDisplayHost(t *testing.T) {
+	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}
+	assert.Equal(t, "localhost:5000", displayHost("localhost:5000", bound))
+	assert.Equal(t, "localhost:5000", displayHost(":5000", bound))
+	assert.Equal(t, "localhost:5000", displayHost("0.0.0.0:0", bound))
+	assert.Equal(t, "127.0.0.1:5000", displayHost("127.0.0.1:0", bound))
+	assert.Equal(t, "[::1]:5000", displayHost("[::1]:5000", bound))
 }
 
 func TestHelp(t *testing.T) {
