@@ -63,6 +63,18 @@ func TestAssetsRevalidate(t *testing.T) {
 	assert.Equal(t, http.StatusNotModified, resp.StatusCode)
 }
 
+// TestPageBeforeClient pins what the page shows before the wasm runs: that it
+// is loading, with every control disabled.
+func TestPageBeforeClient(t *testing.T) {
+	body, err := io.ReadAll(get(t, Handler(http.NotFoundHandler()), "GET", "/", nil).Body)
+	require.NoError(t, err)
+	page := string(body)
+	assert.Contains(t, page, `<p id="stateLabel" role="status" data-state="loading">Loading the client...</p>`)
+	for _, id := range []string{"connectionUrl", "connectButton", "sendMessage", "sendButton", "closeButton"} {
+		assert.Regexp(t, `id="`+id+`"[^>]* disabled>`, page, "#%s starts disabled", id)
+	}
+}
+
 // TestClient needs `make wasm`; `make test` builds the client first.
 func TestClient(t *testing.T) {
 	require.True(t, HasClient(), "static/main.wasm is missing: run make wasm")
