@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -90,31 +91,70 @@ func (c *conn) keepAlive(interval, timeout time.Duration) (stop func()) {
 	}
 }
 
-// errInvalidUTF8 ends a connection that sent text that is not UTF-8.
-var errInvalidUTF8 = errors.New("text message is not valid UTF-8")
+// Why the server ended a connection itself.
+var (
+	errInvalidUTF8 = errors.New("text message is not valid UTF-8")
+	errProtocol    = errors.New("protocol violation")
+)
 
-// echo sends every message back until the connection ends, and returns why it
-// ended: a websocket.CloseError when the client closed, errInvalidUTF8, or the
-// error of the read or write that failed.
+// closeTimeout bounds how long a client that broke the protocol has to answer
+// the server's close frame before its TCP connection is dropped. (coder/websocket
+// alone would wait 5 seconds.)
+const closeTimeout = time.Second
+
+// echo sends every message back until the connection ends, closes it as the
+// reason it ended asks, and returns that reason: a websocket.CloseError when the
+// client closed, an error wrapping errInvalidUTF8, errProtocol or
+// websocket.ErrMessageTooBig when the server closed it, or the I/O error that
+// ended it.
 func (c *conn) echo(ctx context.Context, bufSize int) error {
 	buf := make([]byte, bufSize)
 	var text utf8Stream
 	for {
 		typ, r, err := c.ws.Reader(ctx)
-		if err != nil {
-			return err
-		}
-		text.Reset()
-		err = c.echoMessage(ctx, typ, r, buf, &text)
-		if errors.Is(err, errInvalidUTF8) {
-			c.setCause(err)
-			c.ws.Close(websocket.StatusInvalidFramePayloadData, "invalid UTF-8 in text message")
-			return err
+		if err == nil {
+			text.Reset()
+			err = c.echoMessage(ctx, typ, r, buf, &text)
 		}
 		if err != nil {
-			return err
+			return c.closeFor(err)
 		}
 	}
+}
+
+// closeFor sends the close frame that err calls for, unless the library has
+// already finished the close handshake or the client is gone, and then drops
+// the connection at the latest after closeTimeout.
+func (c *conn) closeFor(err error) error {
+	var code websocket.StatusCode
+	reason := ""
+	switch {
+	case websocket.CloseStatus(err) != -1:
+		return err // the client closed and the library answered with its code
+	case errors.Is(err, errInvalidUTF8):
+		code, reason = websocket.StatusInvalidFramePayloadData, "invalid UTF-8 in text message"
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		code = websocket.StatusMessageTooBig // the library has sent this close frame
+	case peerGone(err):
+		return err
+	default:
+		// The library detected a protocol violation. It has sent a 1002 close
+		// frame for most; not for an unmasked frame or a negative length.
+		err = fmt.Errorf("%w: %w", errProtocol, err)
+		code, reason = websocket.StatusProtocolError, "protocol error"
+	}
+	drop := time.AfterFunc(closeTimeout, func() { c.nc.Close() })
+	c.ws.Close(code, reason) // sends nothing if a close frame went out already
+	drop.Stop()
+	return err
+}
+
+// peerGone reports whether err is the connection failing rather than the
+// client breaking the protocol: then no close frame can be delivered.
+func peerGone(err error) bool {
+	var opErr *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &opErr)
 }
 
 // echoMessage streams one message from r back to the client through buf. A
@@ -182,6 +222,8 @@ func closeCode(err error) websocket.StatusCode {
 	switch {
 	case errors.Is(err, errInvalidUTF8):
 		return websocket.StatusInvalidFramePayloadData
+	case errors.Is(err, errProtocol):
+		return websocket.StatusProtocolError
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		return websocket.StatusMessageTooBig
 	}

@@ -13,7 +13,8 @@ import (
 // which the seed's sample app sets.
 //
 // The zero Options is valid and means: no keepalive pings, no pong timeout, a
-// 4 KiB receive buffer, and only same-host browser origins. DefaultOptions
+// 4 KiB receive buffer, no message size limit, and only same-host browser
+// origins. DefaultOptions
 // returns the seed's defaults, which turn keepalive on.
 type Options struct {
 	// KeepAliveInterval is how often the server pings each connection, so that
@@ -29,6 +30,12 @@ type Options struct {
 	// through. A message that fits in it goes back as a single frame. Zero means
 	// DefaultReceiveBufferSize.
 	ReceiveBufferSize int
+
+	// MaxMessageSize, when positive, is the largest message in bytes that the
+	// server echoes; a larger one closes the connection with 1009 (Message Too
+	// Big). Zero means no limit: messages stream through the buffer whatever
+	// their size.
+	MaxMessageSize int64
 
 	// AllowedOrigins lists the browser origins that may connect besides the
 	// page's own host: host patterns ("example.com", "*.example.com") match the
@@ -72,6 +79,9 @@ func (o Options) Validate() error {
 	}
 	if o.ReceiveBufferSize < 0 {
 		errs = append(errs, fmt.Errorf("ReceiveBufferSize %d: must not be negative", o.ReceiveBufferSize))
+	}
+	if o.MaxMessageSize < 0 {
+		errs = append(errs, fmt.Errorf("MaxMessageSize %d: must not be negative", o.MaxMessageSize))
 	}
 	for _, p := range o.AllowedOrigins {
 		if err := validOriginPattern(p); err != nil {

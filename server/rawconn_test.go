@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,30 +58,76 @@ func dialRaw(t testing.TB, wsURL string) *rawConn {
 	return &rawConn{t: t, nc: nc, br: br}
 }
 
-// write sends one masked frame.
-func (c *rawConn) write(fin bool, opcode byte, payload []byte) {
-	c.t.Helper()
-	var hdr []byte
-	b0 := opcode
-	if fin {
+// addr is the client's address, as the server logs it.
+func (c *rawConn) addr() string { return c.nc.LocalAddr().String() }
+
+// out is a frame for the test to send, valid or not.
+type out struct {
+	fin      bool
+	rsv      byte // RSV1-3 bits as they sit in the first byte (0x40, 0x20, 0x10)
+	opcode   byte
+	payload  []byte
+	unmasked bool
+	length   *uint64 // a 64-bit length to put in the header instead of len(payload)
+}
+
+// encode returns f as bytes on the wire.
+func encode(f out) []byte {
+	b0 := f.opcode | f.rsv
+	if f.fin {
 		b0 |= 0x80
 	}
-	switch n := len(payload); {
+	maskBit := byte(0x80)
+	if f.unmasked {
+		maskBit = 0
+	}
+	var b []byte
+	switch n := len(f.payload); {
+	case f.length != nil:
+		b = binary.BigEndian.AppendUint64([]byte{b0, maskBit | 127}, *f.length)
 	case n < 126:
-		hdr = []byte{b0, 0x80 | byte(n)}
+		b = []byte{b0, maskBit | byte(n)}
 	case n <= 0xFFFF:
-		hdr = binary.BigEndian.AppendUint16([]byte{b0, 0x80 | 126}, uint16(n))
+		b = binary.BigEndian.AppendUint16([]byte{b0, maskBit | 126}, uint16(n))
 	default:
-		hdr = binary.BigEndian.AppendUint64([]byte{b0, 0x80 | 127}, uint64(n))
+		b = binary.BigEndian.AppendUint64([]byte{b0, maskBit | 127}, uint64(n))
+	}
+	if f.unmasked {
+		return append(b, f.payload...)
 	}
 	var key [4]byte
 	rand.Read(key[:])
-	masked := make([]byte, len(payload))
-	for i, b := range payload {
-		masked[i] = b ^ key[i%4]
+	b = append(b, key[:]...)
+	for i, p := range f.payload {
+		b = append(b, p^key[i%4])
 	}
-	_, err := c.nc.Write(append(append(hdr, key[:]...), masked...))
+	return b
+}
+
+// send writes frames in one write.
+func (c *rawConn) send(frames ...out) {
+	c.t.Helper()
+	var b []byte
+	for _, f := range frames {
+		b = append(b, encode(f)...)
+	}
+	_, err := c.nc.Write(b)
 	require.NoError(c.t, err)
+}
+
+// sendBytewise writes a frame one byte per write.
+func (c *rawConn) sendBytewise(f out) {
+	c.t.Helper()
+	for _, b := range encode(f) {
+		_, err := c.nc.Write([]byte{b})
+		require.NoError(c.t, err)
+	}
+}
+
+// write sends one masked frame.
+func (c *rawConn) write(fin bool, opcode byte, payload []byte) {
+	c.t.Helper()
+	c.send(out{fin: fin, opcode: opcode, payload: payload})
 }
 
 // read returns the next frame from the server.
@@ -145,4 +192,62 @@ func (c *rawConn) readCloseNoReply() (uint16, string) {
 			return binary.BigEndian.Uint16(f.payload), string(f.payload[2:])
 		}
 	}
+}
+
+// expectEcho reads one message and checks that it is payload, with opcode.
+func (c *rawConn) expectEcho(opcode byte, payload []byte) {
+	c.t.Helper()
+	f := c.read()
+	require.Equal(c.t, opcode, f.opcode, "opcode of the echo")
+	got := f.payload
+	for !f.fin {
+		f = c.read()
+		require.Equal(c.t, byte(opContinuation), f.opcode, "a continuation of the echo")
+		got = append(got, f.payload...)
+	}
+	require.Equal(c.t, len(payload), len(got), "length of the echo")
+	require.True(c.t, string(payload) == string(got), "the echo differs from what was sent")
+}
+
+// expectFail checks that the server fails the connection as RFC 6455 asks: a
+// close frame with code within a second (data frames of a message the server
+// had begun to echo may come first); then, once this client answers the close,
+// the TCP connection closed within a second.
+func (c *rawConn) expectFail(code uint16) {
+	c.t.Helper()
+	c.expectCloseFrame(code)
+	c.write(true, opClose, closePayload(code, ""))
+	c.expectTCPClosed(time.Second)
+}
+
+// expectCloseFrame reads up to the server's close frame, within a second, and
+// checks its code.
+func (c *rawConn) expectCloseFrame(code uint16) {
+	c.t.Helper()
+	require.NoError(c.t, c.nc.SetReadDeadline(time.Now().Add(time.Second)))
+	for {
+		f, err := c.tryRead()
+		require.NoError(c.t, err, "no close frame within 1s")
+		if f.opcode == opClose {
+			require.GreaterOrEqual(c.t, len(f.payload), 2, "close frame without a code")
+			require.Equal(c.t, code, binary.BigEndian.Uint16(f.payload), "close code (reason %q)", f.payload[2:])
+			return
+		}
+		require.Contains(c.t, []byte{opText, opBinary, opContinuation}, f.opcode, "unexpected frame before the close")
+	}
+}
+
+// expectTCPClosed checks that the server closes the connection within d,
+// sending nothing more.
+func (c *rawConn) expectTCPClosed(d time.Duration) {
+	c.t.Helper()
+	require.NoError(c.t, c.nc.SetReadDeadline(time.Now().Add(d)))
+	f, err := c.tryRead()
+	require.Error(c.t, err, "a frame after the close: %+v", f)
+	require.False(c.t, isTimeout(err), "the server did not close TCP within %v", d)
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout() || strings.Contains(err.Error(), "i/o timeout")
 }

@@ -18,8 +18,9 @@ import (
 // Server is the echo endpoint. It is an http.Handler meant for one path (/ws);
 // it tracks its connections so that Shutdown can close them.
 type Server struct {
-	opts   Options
-	accept websocket.AcceptOptions
+	opts      Options
+	accept    websocket.AcceptOptions
+	readLimit int64 // for websocket.Conn.SetReadLimit; -1 for none
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
@@ -33,10 +34,15 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
+	readLimit := opts.MaxMessageSize
+	if readLimit == 0 {
+		readLimit = -1 // messages of any size stream through the buffer
+	}
 	return &Server{
-		opts:   opts,
-		accept: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
-		conns:  make(map[*conn]struct{}),
+		opts:      opts,
+		accept:    websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
+		readLimit: readLimit,
+		conns:     make(map[*conn]struct{}),
 	}, nil
 }
 
@@ -63,7 +69,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logger.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
-	ws.SetReadLimit(-1) // messages of any size stream through the buffer
+	ws.SetReadLimit(s.readLimit)
 	if !s.opened(c, ws, hj.conn) {
 		ws.Close(websocket.StatusGoingAway, goingAwayReason)
 		return
@@ -204,7 +210,7 @@ func (c *conn) log(l *slog.Logger, err error) {
 	if cause := c.cause(); cause != nil {
 		err = cause
 	}
-	if code == websocket.StatusAbnormalClosure || code == websocket.StatusInvalidFramePayloadData {
+	if code != websocket.CloseStatus(err) { // the server closed, or nobody could
 		attrs = append(attrs, "err", err)
 	}
 	l.Info("websocket closed", attrs...)

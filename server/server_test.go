@@ -39,8 +39,9 @@ func (s *logSink) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// next returns the next record with message msg, within a deadline.
-func (s *logSink) next(t testing.TB, msg string) map[string]any {
+// next returns the next record with message msg about the connection from
+// remote (any connection when remote is ""), within a deadline.
+func (s *logSink) next(t testing.TB, msg, remote string) map[string]any {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -54,7 +55,9 @@ func (s *logSink) next(t testing.TB, msg string) map[string]any {
 				attrs[a.Key] = a.Value.Any()
 				return true
 			})
-			return attrs
+			if remote == "" || attrs["remote"] == remote {
+				return attrs
+			}
 		case <-deadline:
 			t.Fatalf("no %q log record within 10s", msg)
 			return nil
@@ -296,7 +299,7 @@ func TestInvalidUTF8(t *testing.T) {
 		c.write(true, opText, []byte("a\xed\xa0\x80b"))
 		code, _ := c.readClose()
 		assert.EqualValues(t, 1007, code)
-		rec := ts.logs.next(t, "websocket closed")
+		rec := ts.logs.next(t, "websocket closed", c.addr())
 		assert.EqualValues(t, 1007, rec["close_code"])
 	})
 
@@ -337,7 +340,7 @@ func TestClose(t *testing.T) {
 			assert.Equal(t, tc.code, code)
 			assert.Equal(t, tc.reason, reason)
 			// The handler returns and logs the connection, contents left out.
-			rec := ts.logs.next(t, "websocket closed")
+			rec := ts.logs.next(t, "websocket closed", c.addr())
 			assert.EqualValues(t, tc.code, rec["close_code"])
 			assert.EqualValues(t, 1, rec["msgs_in"])
 			assert.EqualValues(t, 1, rec["msgs_out"])
@@ -375,7 +378,7 @@ func TestKeepAlive(t *testing.T) {
 		}})
 		_, _, err := c.Read(testContext(t))
 		require.Error(t, err)
-		rec := ts.logs.next(t, "websocket closed")
+		rec := ts.logs.next(t, "websocket closed", "") // the only connection
 		assert.EqualValues(t, 1006, rec["close_code"])
 		assert.ErrorIs(t, rec["err"].(error), errKeepAliveTimeout)
 	})
@@ -446,7 +449,7 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	_, err := c.tryRead()
 	assert.Error(t, err, "the connection is dropped")
-	rec := ts.logs.next(t, "websocket closed")
+	rec := ts.logs.next(t, "websocket closed", c.addr())
 	assert.ErrorIs(t, rec["err"].(error), errShutdownTimeout)
 }
 
