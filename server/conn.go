@@ -19,6 +19,8 @@ type conn struct {
 	remote string
 	start  time.Time
 
+	writeTimeout time.Duration
+
 	// Written only by the echo loop, read after it returns.
 	msgsIn, msgsOut   int
 	bytesIn, bytesOut int64
@@ -91,15 +93,31 @@ func (c *conn) keepAlive(interval, timeout time.Duration) (stop func()) {
 	}
 }
 
+// setWriteDeadline bounds the echo's next write by WriteTimeout, on the
+// net.Conn itself: a context deadline would cost coder/websocket a timer per
+// write. clearWriteDeadline lifts it again, so that the library's own writes
+// (pongs, pings, close frames) are not cut by a stale deadline.
+func (c *conn) setWriteDeadline() {
+	if c.writeTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	}
+}
+
+func (c *conn) clearWriteDeadline() {
+	if c.writeTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Time{})
+	}
+}
+
 // Why the server ended a connection itself.
 var (
 	errInvalidUTF8 = errors.New("text message is not valid UTF-8")
 	errProtocol    = errors.New("protocol violation")
 )
 
-// closeTimeout bounds how long a client that broke the protocol has to answer
-// the server's close frame before its TCP connection is dropped. (coder/websocket
-// alone would wait 5 seconds.)
+// closeTimeout bounds how long the server spends on a connection it fails: the
+// close frame must be written within it, and the client's remaining data is
+// drained for at most that long (lingerConn).
 const closeTimeout = time.Second
 
 // echo sends every message back until the connection ends, closes it as the
@@ -123,8 +141,7 @@ func (c *conn) echo(ctx context.Context, bufSize int) error {
 }
 
 // closeFor sends the close frame that err calls for, unless the library has
-// already finished the close handshake or the client is gone, and then drops
-// the connection at the latest after closeTimeout.
+// already finished the close handshake or the client is gone, and closes.
 func (c *conn) closeFor(err error) error {
 	var code websocket.StatusCode
 	reason := ""
@@ -143,8 +160,13 @@ func (c *conn) closeFor(err error) error {
 		err = fmt.Errorf("%w: %w", errProtocol, err)
 		code, reason = websocket.StatusProtocolError, "protocol error"
 	}
-	drop := time.AfterFunc(closeTimeout, func() { c.nc.Close() })
-	c.ws.Close(code, reason) // sends nothing if a close frame went out already
+	// Fail the connection (RFC 6455, 7.1.7): send the close frame and close,
+	// without waiting for the client's answer. After a protocol error the
+	// stream is out of step: the library would read the rest of the bad frame
+	// as frame headers while it waits. lingerConn drains the answer instead.
+	drop := time.AfterFunc(closeTimeout, func() { c.nc.Close() }) // a close frame that cannot be written
+	c.nc.SetReadDeadline(time.Now())
+	c.ws.Close(code, reason) // writes nothing if the library sent the close frame already
 	drop.Stop()
 	return err
 }
@@ -184,7 +206,10 @@ func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.
 					return err
 				}
 			}
-			if _, err := w.Write(buf); err != nil {
+			c.setWriteDeadline()
+			_, err := w.Write(buf)
+			c.clearWriteDeadline()
+			if err != nil {
 				return err
 			}
 			c.bytesOut += int64(n)
@@ -194,6 +219,7 @@ func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.
 	c.msgsIn++
 
 	var err error
+	c.setWriteDeadline()
 	if w == nil {
 		err = c.ws.Write(ctx, typ, buf[:n])
 	} else {
@@ -204,6 +230,7 @@ func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.
 			err = w.Close()
 		}
 	}
+	c.clearWriteDeadline()
 	if err != nil {
 		return err
 	}

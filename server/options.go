@@ -12,9 +12,9 @@ import (
 // Options configures a Server. The names follow ASP.NET Core's WebSocketOptions,
 // which the seed's sample app sets.
 //
-// The zero Options is valid and means: no keepalive pings, no pong timeout, a
-// 4 KiB receive buffer, no message size limit, and only same-host browser
-// origins. DefaultOptions
+// The zero Options is valid and means: no keepalive pings, no pong or write
+// timeout, a 4 KiB receive buffer, no limit on message size or connections, a
+// 10-second header timeout, and only same-host browser origins. DefaultOptions
 // returns the seed's defaults, which turn keepalive on.
 type Options struct {
 	// KeepAliveInterval is how often the server pings each connection, so that
@@ -30,6 +30,27 @@ type Options struct {
 	// through. A message that fits in it goes back as a single frame. Zero means
 	// DefaultReceiveBufferSize.
 	ReceiveBufferSize int
+
+	// WriteTimeout, when positive, drops a connection whose echo (one frame
+	// write) does not complete within it: a client that stops reading cannot
+	// hold its connection open once its receive window is full. Zero means no
+	// timeout.
+	WriteTimeout time.Duration
+
+	// MaxConnections, when positive, is how many WebSockets may be open at
+	// once; a handshake beyond it gets 503 while the open ones keep echoing.
+	// Zero means no limit.
+	MaxConnections int
+
+	// ReadHeaderTimeout is how long a client may take to send a request's
+	// headers, handshakes included (slowloris). Zero means
+	// DefaultReadHeaderTimeout. Used by NewHTTPServer.
+	ReadHeaderTimeout time.Duration
+
+	// MaxHeaderBytes caps the size of a request's headers; a request over it
+	// gets 431. Zero means http.DefaultMaxHeaderBytes (1 MiB). Used by
+	// NewHTTPServer.
+	MaxHeaderBytes int
 
 	// MaxMessageSize, when positive, is the largest message in bytes that the
 	// server echoes; a larger one closes the connection with 1009 (Message Too
@@ -50,18 +71,23 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Defaults from the seed's sample app.
+// Defaults: the first two are the seed's sample app's.
 const (
 	DefaultKeepAliveInterval = 2 * time.Minute
 	DefaultReceiveBufferSize = 4 << 10
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
 )
 
-// DefaultOptions returns the options of the seed's sample app: a ping every two
-// minutes and a 4 KiB receive buffer.
+// DefaultOptions returns the options of the seed's sample app, a ping every two
+// minutes and a 4 KiB receive buffer, with a 30-second write timeout so that a
+// client that stops reading is dropped.
 func DefaultOptions() Options {
 	return Options{
 		KeepAliveInterval: DefaultKeepAliveInterval,
 		ReceiveBufferSize: DefaultReceiveBufferSize,
+		WriteTimeout:      DefaultWriteTimeout,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 	}
 }
 
@@ -79,6 +105,18 @@ func (o Options) Validate() error {
 	}
 	if o.ReceiveBufferSize < 0 {
 		errs = append(errs, fmt.Errorf("ReceiveBufferSize %d: must not be negative", o.ReceiveBufferSize))
+	}
+	if o.WriteTimeout < 0 {
+		errs = append(errs, fmt.Errorf("WriteTimeout %v: must not be negative", o.WriteTimeout))
+	}
+	if o.ReadHeaderTimeout < 0 {
+		errs = append(errs, fmt.Errorf("ReadHeaderTimeout %v: must not be negative", o.ReadHeaderTimeout))
+	}
+	if o.MaxConnections < 0 {
+		errs = append(errs, fmt.Errorf("MaxConnections %d: must not be negative", o.MaxConnections))
+	}
+	if o.MaxHeaderBytes < 0 {
+		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must not be negative", o.MaxHeaderBytes))
 	}
 	if o.MaxMessageSize < 0 {
 		errs = append(errs, fmt.Errorf("MaxMessageSize %d: must not be negative", o.MaxMessageSize))
@@ -109,6 +147,9 @@ func validOriginPattern(p string) error {
 func (o Options) withDefaults() Options {
 	if o.ReceiveBufferSize == 0 {
 		o.ReceiveBufferSize = DefaultReceiveBufferSize
+	}
+	if o.ReadHeaderTimeout == 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

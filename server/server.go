@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -55,9 +56,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Tracked before Accept, which sends the 101: Shutdown then waits for every
 	// connection a client may already see as open.
-	c := &conn{remote: r.RemoteAddr, start: time.Now()}
-	if !s.track(c) {
-		http.Error(w, "503 service unavailable: the server is shutting down", http.StatusServiceUnavailable)
+	c := &conn{remote: r.RemoteAddr, start: time.Now(), writeTimeout: s.opts.WriteTimeout}
+	if refused := s.track(c); refused != "" {
+		http.Error(w, "503 service unavailable: "+refused, http.StatusServiceUnavailable)
 		return
 	}
 	defer s.untrack(c)
@@ -71,8 +72,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(s.readLimit)
 	if !s.opened(c, ws, hj.conn) {
-		ws.Close(websocket.StatusGoingAway, goingAwayReason)
-		return
+		// Shutdown began during the handshake and could not reach this
+		// connection: close it as Shutdown closes the others.
+		go ws.Close(websocket.StatusGoingAway, goingAwayReason)
 	}
 
 	s.opts.Logger.Info("websocket opened", "remote", c.remote)
@@ -84,6 +86,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stopKeepAlive()
 	ws.CloseNow() // releases the connection whatever ended the loop
 	c.log(s.opts.Logger, err)
+}
+
+// NewHTTPServer returns an http.Server for h with the options that guard it
+// against slow or oversized request headers (ReadHeaderTimeout,
+// MaxHeaderBytes). WebSockets are hijacked, so http.Server's read and write
+// timeouts would not reach them; the echo has its own (WriteTimeout,
+// KeepAliveTimeout).
+func (s *Server) NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		MaxHeaderBytes:    s.opts.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // isHandshake reports whether r asks for a WebSocket upgrade: an HTTP/1.1 GET
@@ -105,21 +121,25 @@ func hasToken(h http.Header, key, token string) bool {
 	return false
 }
 
-// track adds c unless Shutdown has begun. Adding under the lock that Shutdown
-// takes to set draining means Shutdown waits for every connection it let in.
-func (s *Server) track(c *conn) bool {
+// track adds c unless Shutdown has begun or MaxConnections are open, and
+// otherwise says why not. Adding under the lock that Shutdown takes to set
+// draining means Shutdown waits for every connection it let in.
+func (s *Server) track(c *conn) (refused string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {
-		return false
+		return "the server is shutting down"
+	}
+	if s.opts.MaxConnections > 0 && len(s.conns) >= s.opts.MaxConnections {
+		return fmt.Sprintf("the server has its maximum of %d connections open", s.opts.MaxConnections)
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return ""
 }
 
 // opened records c's WebSocket, and reports false when Shutdown began while it
-// was being accepted: Shutdown could not close it, so the handler does.
+// was being accepted: Shutdown could not close it then.
 func (s *Server) opened(c *conn, ws *websocket.Conn, nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,7 +203,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 var errShutdownTimeout = errors.New("shutdown: close handshake not finished in time")
 
 // hijackRecorder keeps the net.Conn that websocket.Accept hijacks, so that a
-// connection can be dropped at once whatever the library is waiting on.
+// connection can be dropped at once whatever the library is waiting on, and
+// hands the library a lingerConn over it.
 type hijackRecorder struct {
 	http.ResponseWriter
 	conn net.Conn
@@ -191,8 +212,34 @@ type hijackRecorder struct {
 
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
 	h.conn = nc
-	return nc, brw, err
+	return &lingerConn{Conn: nc}, brw, nil
+}
+
+// lingerConn is the connection as coder/websocket sees it: its Close, which the
+// library calls once the close frame is out, sends FIN and keeps reading what
+// the client still sends, for up to closeTimeout, before it closes. Closing a
+// socket with unread data makes the kernel send RST, which can destroy the
+// close frame before the client has read it. Aborts close the net.Conn under
+// it directly.
+type lingerConn struct {
+	net.Conn
+}
+
+func (l *lingerConn) Close() error {
+	cw, ok := l.Conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return l.Conn.Close()
+	}
+	l.Conn.SetReadDeadline(time.Now().Add(closeTimeout))
+	go func() {
+		io.Copy(io.Discard, l.Conn)
+		l.Conn.Close()
+	}()
+	return nil
 }
 
 // errKeepAliveTimeout is why a connection ended whose pong did not come back.

@@ -59,7 +59,8 @@ func (s *logSink) next(t testing.TB, msg, remote string) map[string]any {
 				return attrs
 			}
 		case <-deadline:
-			t.Fatalf("no %q log record within 10s", msg)
+			buf := make([]byte, 1<<20)
+			t.Fatalf("no %q log record within 10s; goroutines:\n%s", msg, buf[:runtime.Stack(buf, true)])
 			return nil
 		}
 	}
@@ -80,7 +81,9 @@ func newTestServer(t testing.TB, opts Options) *testServer {
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s)
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewUnstartedServer(mux)
+	hs.Config = s.NewHTTPServer(mux)
+	hs.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -139,6 +142,9 @@ func TestHandshake(t *testing.T) {
 		{"same_host_origin_101", "GET", nil, with(map[string]string{"Origin": "http://HOST"}), 101},
 		{"other_origin_403", "GET", nil, with(map[string]string{"Origin": "https://evil.example"}), 403},
 		{"null_origin_403", "GET", nil, with(map[string]string{"Origin": "null"}), 403},
+		{"allowed_exact_host_101", "GET", []string{"example.com"}, with(map[string]string{"Origin": "https://example.com"}), 101},
+		{"allowed_exact_host_other_port_403", "GET", []string{"example.com"}, with(map[string]string{"Origin": "https://example.com:8443"}), 403},
+		{"allowed_exact_host_subdomain_403", "GET", []string{"example.com"}, with(map[string]string{"Origin": "https://a.example.com"}), 403},
 		{"allowed_wildcard_101", "GET", []string{"*.example.com"}, with(map[string]string{"Origin": "https://a.example.com"}), 101},
 		{"allowed_wildcard_other_403", "GET", []string{"*.example.com"}, with(map[string]string{"Origin": "https://example.org"}), 403},
 		{"allowed_scheme_101", "GET", []string{"https://example.com"}, with(map[string]string{"Origin": "https://example.com"}), 101},

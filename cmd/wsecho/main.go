@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,6 +40,11 @@ var flagNames = strings.NewReplacer(
 	"KeepAliveTimeout", "-keepalive-timeout",
 	"ReceiveBufferSize", "-receive-buffer-size",
 	"AllowedOrigins", "-allowed-origins",
+	"WriteTimeout", "-write-timeout",
+	"MaxConnections", "-max-connections",
+	"MaxMessageSize", "-max-message-size",
+	"ReadHeaderTimeout", "-read-header-timeout",
+	"MaxHeaderBytes", "-max-header-bytes",
 )
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -59,6 +63,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"close a connection whose pong has not come back this long after a ping; 0 waits without a bound")
 	fs.IntVar(&cfg.opts.ReceiveBufferSize, "receive-buffer-size", cfg.opts.ReceiveBufferSize,
 		"`bytes` of the buffer each message streams through; a message that fits goes back as one frame")
+	fs.DurationVar(&cfg.opts.WriteTimeout, "write-timeout", cfg.opts.WriteTimeout,
+		"drop a connection whose echo write does not complete in this time (a client that stopped reading); 0 turns it off")
+	fs.Int64Var(&cfg.opts.MaxMessageSize, "max-message-size", 0,
+		"largest message in `bytes` to echo; a larger one closes with 1009; 0 means no limit")
+	fs.IntVar(&cfg.opts.MaxConnections, "max-connections", 0,
+		"most WebSockets open at once; a handshake beyond gets 503; 0 means no limit")
+	fs.DurationVar(&cfg.opts.ReadHeaderTimeout, "read-header-timeout", cfg.opts.ReadHeaderTimeout,
+		"how long a client may take to send a request's headers")
+	fs.IntVar(&cfg.opts.MaxHeaderBytes, "max-header-bytes", 0,
+		"largest request headers in `bytes`; larger ones get 431; 0 means Go's default (1 MiB)")
 	fs.Func("allowed-origins", "comma-separated browser `origins` allowed besides the page's own host: "+
 		"host patterns (*.example.com) or scheme://host; may be repeated", func(v string) error {
 		for o := range strings.SplitSeq(v, ",") {
@@ -122,11 +136,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wsecho: -addr %s: %v\n", cfg.addr, err)
 		return 1
 	}
-	hs := &http.Server{
-		Handler:           web.Handler(echo),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := echo.NewHTTPServer(web.Handler(echo))
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	host := displayHost(cfg.addr, ln.Addr())

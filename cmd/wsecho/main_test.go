@@ -30,6 +30,11 @@ func TestBadFlags(t *testing.T) {
 		{"timeout_without_pings", []string{"-keepalive-interval", "0", "-keepalive-timeout", "5s"}, 2, "-keepalive-timeout"},
 		{"negative_buffer", []string{"-receive-buffer-size", "-1"}, 2, "-receive-buffer-size"},
 		{"bad_origin_pattern", []string{"-allowed-origins", "[bad"}, 2, "-allowed-origins"},
+		{"negative_write_timeout", []string{"-write-timeout", "-1s"}, 2, "-write-timeout"},
+		{"negative_max_message_size", []string{"-max-message-size", "-5"}, 2, "-max-message-size"},
+		{"negative_max_connections", []string{"-max-connections", "-1"}, 2, "-max-connections"},
+		{"negative_read_header_timeout", []string{"-read-header-timeout", "-1s"}, 2, "-read-header-timeout"},
+		{"negative_max_header_bytes", []string{"-max-header-bytes", "-1"}, 2, "-max-header-bytes"},
 		{"zero_shutdown_timeout", []string{"-shutdown-timeout", "0s"}, 2, "-shutdown-timeout"},
 		{"positional_argument", []string{"serve"}, 2, `unexpected argument "serve"`},
 		{"bad_addr", []string{"-addr", "127.0.0.1:99999"}, 1, "-addr 127.0.0.1:99999"},
@@ -56,7 +61,9 @@ func TestDisplayHost(t *testing.T) {
 func TestHelp(t *testing.T) {
 	var stderr strings.Builder
 	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &stderr))
-	for _, f := range []string{"-addr", "-keepalive-interval", "-keepalive-timeout", "-receive-buffer-size", "-allowed-origins", "-shutdown-timeout"} {
+	for _, f := range []string{"-addr", "-keepalive-interval", "-keepalive-timeout", "-receive-buffer-size",
+		"-allowed-origins", "-shutdown-timeout", "-write-timeout", "-max-message-size", "-max-connections",
+		"-read-header-timeout", "-max-header-bytes"} {
 		assert.Contains(t, stderr.String(), "  "+f+" ")
 	}
 	assert.Contains(t, stderr.String(), `(default "localhost:5000")`)
