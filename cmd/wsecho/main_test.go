@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,46 +72,89 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, stderr.String(), `(default "localhost:5000")`)
 }
 
-// TestSIGTERM runs the real binary: on SIGTERM every open WebSocket gets 1001
-// and the process exits 0.
-func TestSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "wsecho")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+var binPath string // the wsecho binary built for this test run
 
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "5s")
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wsecho-test")
+	if err != nil {
+		panic(err)
+	}
+	binPath = filepath.Join(dir, "wsecho")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building wsecho: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is the real binary, running, with its log lines.
+type process struct {
+	cmd   *exec.Cmd
+	lines chan string
+	echo  string // ws://host:port/ws
+}
+
+// startBinary runs wsecho on a free loopback port and waits until it serves.
+func startBinary(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binPath, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill() })
-	lines := make(chan string, 100)
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	p := &process{cmd: cmd, lines: make(chan string, 10000)}
 	go func() {
-		defer close(lines)
+		defer close(p.lines)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			lines <- sc.Text()
+			p.lines <- sc.Text()
 		}
 	}()
-	waitLine := func(re string) []string {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				require.True(t, ok, "wsecho exited before logging %s", re)
-				if m := regexp.MustCompile(re).FindStringSubmatch(l); m != nil {
-					return m
-				}
-			case <-deadline:
-				t.Fatalf("wsecho logged no %s within 10s", re)
+	p.echo = p.waitLine(t, `msg=serving .* echo=(ws://\S+)`)[1]
+	return p
+}
+
+// waitLine waits up to 10 seconds for a log line that matches re.
+func (p *process) waitLine(t *testing.T, re string) []string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			require.True(t, ok, "wsecho exited before logging %s", re)
+			if m := regexp.MustCompile(re).FindStringSubmatch(l); m != nil {
+				return m
 			}
+		case <-deadline:
+			t.Fatalf("wsecho logged no %s within 10s", re)
 		}
 	}
-	echo := waitLine(`msg=serving .* echo=(ws://\S+)`)[1]
+}
 
+// waitExit reads the log to its end and waits for the process to exit.
+func (p *process) waitExit(t *testing.T, within time.Duration) int {
+	t.Helper()
+	exited := time.After(within)
+	for open := true; open; { // Wait must come after the last read of stderr
+		select {
+		case _, open = <-p.lines:
+		case <-exited:
+			t.Fatalf("wsecho did not exit within %v", within)
+		}
+	}
+	p.cmd.Wait()
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// TestSIGTERM: on SIGTERM an open WebSocket gets 1001, its close is logged,
+// and the process exits 0.
+func TestSIGTERM(t *testing.T) {
+	p := startBinary(t, "-shutdown-timeout", "5s")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, echo, nil)
+	c, _, err := websocket.Dial(ctx, p.echo, nil)
 	require.NoError(t, err)
 	defer c.CloseNow()
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte("hi")))
@@ -116,20 +162,73 @@ func TestSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "hi", string(got))
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	_, _, err = c.Read(ctx)
 	assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err))
-	waitLine(`msg="websocket closed" .*msgs_in=1 bytes_in=2 msgs_out=1 bytes_out=2 close_code=1001`)
-	waitLine(`msg=stopped`)
-	// Wait must come after the last read of stderr, at its EOF.
-	exited := time.After(10 * time.Second)
-	for open := true; open; {
-		select {
-		case _, open = <-lines:
-		case <-exited:
-			t.Fatal("wsecho did not exit within 10s of logging stopped")
-		}
+	p.waitLine(t, `msg="websocket closed" .*msgs_in=1 bytes_in=2 msgs_out=1 bytes_out=2 close_code=1001`)
+	p.waitLine(t, `msg=stopped`)
+	assert.Equal(t, 0, p.waitExit(t, 10*time.Second))
+}
+
+// TestSIGTERMManyClients: SIGTERM with 1000 clients open. Every client gets
+// 1001, no new connection is accepted meanwhile, and the process exits 0
+// within the drain bound.
+func TestSIGTERMManyClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 clients: not in -short")
 	}
-	require.NoError(t, cmd.Wait(), "exit status 0")
-	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
+	const clients = 1000
+	const drain = 10 * time.Second
+	p := startBinary(t, "-shutdown-timeout", drain.String())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	codes := make(chan websocket.StatusCode, clients)
+	var opened sync.WaitGroup
+	for i := range clients {
+		opened.Add(1)
+		go func() {
+			c, _, err := websocket.Dial(ctx, p.echo, nil)
+			if err != nil {
+				opened.Done()
+				codes <- -2
+				return
+			}
+			defer c.CloseNow()
+			msg := fmt.Sprintf("client %d", i)
+			err = c.Write(ctx, websocket.MessageText, []byte(msg))
+			if err == nil {
+				var got []byte
+				_, got, err = c.Read(ctx)
+				if err == nil && string(got) != msg {
+					err = fmt.Errorf("echo %q for %q", got, msg)
+				}
+			}
+			opened.Done()
+			if err != nil {
+				codes <- -3
+				return
+			}
+			_, _, err = c.Read(ctx) // until the server closes; answers its close
+			codes <- websocket.CloseStatus(err)
+		}()
+	}
+	opened.Wait()
+
+	start := time.Now()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	got := map[websocket.StatusCode]int{}
+	for range clients {
+		got[<-codes]++
+	}
+	assert.Equal(t, map[websocket.StatusCode]int{websocket.StatusGoingAway: clients}, got, "close codes seen by the clients")
+
+	// Every client has its 1001, so the drain has begun: nothing new gets in.
+	_, resp, err := websocket.Dial(ctx, p.echo, nil)
+	require.Error(t, err, "a connection was accepted during the drain")
+	if resp != nil {
+		assert.Equal(t, 503, resp.StatusCode)
+	}
+	assert.Equal(t, 0, p.waitExit(t, drain+5*time.Second))
+	t.Logf("%d clients closed with 1001; exited %v after SIGTERM", clients, time.Since(start).Round(time.Millisecond))
 }
