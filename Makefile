@@ -9,7 +9,7 @@ ADDR    ?= localhost:5000
 # The race detector needs cgo and a C compiler; without one the tests run without it.
 RACE    := $(shell command -v "$$($(GO) env CC)" >/dev/null 2>&1 && test "$$($(GO) env CGO_ENABLED)" = 1 && echo -race)
 
-.PHONY: build run wasm test check unit browser screenshot clean
+.PHONY: build run wasm test check unit tools screenshot clean
 
 build: wasm
 	$(GO) build -o bin/wsecho ./cmd/wsecho
@@ -35,17 +35,18 @@ check: wasm
 	$(GO) vet ./... && $(WASM) $(GO) vet ./wasmclient
 
 # Unit, server and browser tests, then the client's pure Go under Node.js.
-unit: wasm browser
+unit: wasm tools
 	@test -n "$(RACE)" || echo "No C compiler for cgo: running the tests without the race detector."
 	$(GO) test $(RACE) -count=1 ./...
 	PATH="$(GOROOT)/lib/wasm:$$PATH" $(WASM) $(GO) test -count=1 ./wasmclient
 
-# The browser tests need Chromium: one on PATH, or WSECHO_CHROME.
-browser:
-	@./e2e/ensure-chromium
+# The tests drive a real Chromium (one on PATH, or WSECHO_CHROME) and a real
+# nginx; this installs Debian's packages for what is missing.
+tools:
+	@./scripts/ensure-test-tools
 
 # The README's picture of the page, taken by the browser tests after the seed's flow.
-screenshot: wasm browser
+screenshot: wasm tools
 	WSECHO_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(GO) test -count=1 -run 'TestSeedFlow$$' ./e2e
 
 clean:
