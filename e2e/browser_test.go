@@ -58,6 +58,8 @@ func run(m *testing.M) int {
 		chromedp.ExecPath(chrome),
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1000, 700),
+		// The https tests use httptest's certificate, on loopback only.
+		chromedp.IgnoreCertErrors,
 		// This machine's network is closed: keep Chromium from trying.
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-first-run", true),

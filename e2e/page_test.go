@@ -133,3 +133,29 @@ func TestServerShutdown(t *testing.T) {
 	assert.Equal(t, "Connection closed. Code: 1001. Reason: server shutting down", rows[1].Data)
 	tb.waitStatus(t, "Closed")
 }
+
+// TestHTTPSPage: a page served over https pre-fills wss:// and echoes over it.
+func TestHTTPSPage(t *testing.T) {
+	echo, err := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	ts := httptest.NewTLSServer(web.Handler(echo))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { echo.Shutdown(context.Background()) })
+
+	tb := newTab(t)
+	tb.do(t, chromedp.Navigate(ts.URL+"/"))
+	tb.waitStatus(t, "Ready to connect...")
+	url, err := chromedp.Run(tb.ctx, chromedp.Value(chromedp.ID("connectionUrl")))
+	require.NoError(t, err)
+	assert.Equal(t, "wss://"+strings.TrimPrefix(ts.URL, "https://")+"/ws", url)
+
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("sendMessage"), "over wss"),
+		chromedp.Click(chromedp.ID("sendButton")),
+	)
+	rows := tb.waitRows(t, 3)
+	assert.Equal(t, "over wss", rows[2].Data)
+	assert.Equal(t, "received", rows[2].Kind)
+}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ func main() {
 // config is what the flags set.
 type config struct {
 	addr            string
+	tlsCert, tlsKey string
 	shutdownTimeout time.Duration
 	opts            server.Options
 }
@@ -57,6 +59,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.addr, "addr", "localhost:5000", "`host:port` to listen on")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file` (with -tls-key): serve https and wss instead of http and ws")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` of -tls-cert")
 	fs.DurationVar(&cfg.opts.KeepAliveInterval, "keepalive-interval", cfg.opts.KeepAliveInterval,
 		"how often to ping each connection so that proxies keep it open; 0 turns pings off")
 	fs.DurationVar(&cfg.opts.KeepAliveTimeout, "keepalive-timeout", 0,
@@ -92,6 +96,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if err := cfg.opts.Validate(); err != nil {
 		return cfg, errors.New(flagNames.Replace(err.Error()))
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return cfg, errors.New("-tls-cert and -tls-key go together: give both or neither")
 	}
 	if cfg.shutdownTimeout <= 0 {
 		return cfg, fmt.Errorf("-shutdown-timeout %v: must be positive", cfg.shutdownTimeout)
@@ -131,16 +138,32 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wsecho:", err)
 		return 2
 	}
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			fmt.Fprintf(stderr, "wsecho: -tls-cert %s -tls-key %s: %v\n", cfg.tlsCert, cfg.tlsKey, err)
+			return 2
+		}
+		// HTTP/1.1 only: the WebSocket handshake needs it (coder/websocket does
+		// not do RFC 8441's WebSockets over HTTP/2).
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "wsecho: -addr %s: %v\n", cfg.addr, err)
 		return 1
 	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
 	hs := echo.NewHTTPServer(web.Handler(echo))
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	host := displayHost(cfg.addr, ln.Addr())
-	log.Info("serving", "url", "http://"+host+"/", "echo", "ws://"+host+"/ws",
+	log.Info("serving", "url", scheme+"://"+host+"/", "echo", strings.Replace(scheme, "http", "ws", 1)+"://"+host+"/ws",
 		"keepalive_interval", cfg.opts.KeepAliveInterval, "keepalive_timeout", cfg.opts.KeepAliveTimeout,
 		"receive_buffer_size", cfg.opts.ReceiveBufferSize)
 

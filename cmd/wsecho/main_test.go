@@ -3,8 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,7 +121,7 @@ func startBinary(t *testing.T, args ...string) *process {
 			p.lines <- sc.Text()
 		}
 	}()
-	p.echo = p.waitLine(t, `msg=serving .* echo=(ws://\S+)`)[1]
+	p.echo = p.waitLine(t, `msg=serving .* echo=(wss?://\S+)`)[1]
 	return p
 }
 
@@ -231,4 +240,70 @@ func TestSIGTERMManyClients(t *testing.T) {
 	}
 	assert.Equal(t, 0, p.waitExit(t, drain+5*time.Second))
 	t.Logf("%d clients closed with 1001; exited %v after SIGTERM", clients, time.Since(start).Round(time.Millisecond))
+}
+
+// TestTLS serves https and wss with a certificate the test makes itself.
+func TestTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSignedCert(t)
+	p := startBinary(t, "-tls-cert", certFile, "-tls-key", keyFile)
+	require.True(t, strings.HasPrefix(p.echo, "wss://"), "the log names the wss URL: %s", p.echo)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+
+	page := strings.Replace(strings.TrimSuffix(p.echo, "/ws"), "wss://", "https://", 1) + "/"
+	resp, err := client.Get(page)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, p.echo, &websocket.DialOptions{HTTPClient: client})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte("over TLS")))
+	_, got, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "over TLS", string(got))
+	require.NoError(t, c.Close(websocket.StatusNormalClosure, ""))
+}
+
+func TestTLSFlags(t *testing.T) {
+	var stderr strings.Builder
+	assert.Equal(t, 2, run(context.Background(), []string{"-tls-cert", "c.pem"}, &stderr))
+	assert.Contains(t, stderr.String(), "-tls-cert and -tls-key go together")
+	stderr.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"-tls-cert", "missing.pem", "-tls-key", "missing.key"}, &stderr))
+	assert.Contains(t, stderr.String(), "-tls-cert missing.pem")
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and localhost and its key
+// to files, and returns them with a pool that trusts the certificate.
+func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "wsecho test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:    []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
