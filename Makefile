@@ -9,7 +9,9 @@ ADDR    ?= localhost:5000
 # The race detector needs cgo and a C compiler; without one the tests run without it.
 RACE    := $(shell command -v "$$($(GO) env CC)" >/dev/null 2>&1 && test "$$($(GO) env CGO_ENABLED)" = 1 && echo -race)
 
-.PHONY: build run wasm test check unit tools screenshot clean
+FUZZTIME ?= 1m
+
+.PHONY: build run wasm test check unit tools fuzz screenshot clean
 
 build: wasm
 	$(GO) build -o bin/wsecho ./cmd/wsecho
@@ -44,6 +46,11 @@ unit: wasm tools
 # nginx; this installs Debian's packages for what is missing.
 tools:
 	@./scripts/ensure-test-tools
+
+# Each fuzz target for FUZZTIME; `make test` replays their corpora in testdata/.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzUTF8Stream$$' -fuzztime $(FUZZTIME) ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzServerFrames$$' -fuzztime $(FUZZTIME) ./server
 
 # The README's picture of the page, taken by the browser tests after the seed's flow.
 screenshot: wasm tools
