@@ -36,10 +36,12 @@ check: wasm
 	@out=$$(gofmt -l .); test -z "$$out" || { echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; }
 	$(GO) vet ./... && $(WASM) $(GO) vet ./wasmclient
 
-# Unit, server and browser tests, then the client's pure Go under Node.js.
+# Unit, server and browser tests (the load test without the race detector,
+# which would make it minutes), then the client's pure Go under Node.js.
 unit: wasm tools
 	@test -n "$(RACE)" || echo "No C compiler for cgo: running the tests without the race detector."
 	$(GO) test $(RACE) -count=1 ./...
+	test -z "$(RACE)" || $(GO) test -count=1 -run '^TestLoad$$' -v ./server
 	PATH="$(GOROOT)/lib/wasm:$$PATH" $(WASM) $(GO) test -count=1 ./wasmclient
 
 # The tests drive a real Chromium (one on PATH, or WSECHO_CHROME) and a real
