@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,4 +161,63 @@ func TestHTTPSPage(t *testing.T) {
 	rows := tb.waitRows(t, 3)
 	assert.Equal(t, "over wss", rows[2].Data)
 	assert.Equal(t, "received", rows[2].Kind)
+}
+
+// TestSendWhileServerCloses: once the server has sent its close frame the
+// socket is CLOSING, with no event for the page until TCP closes; a Send then
+// must not log a message the browser drops, and the page shows the state.
+func TestSendWhileServerCloses(t *testing.T) {
+	sendClose := make(chan struct{})
+	answered := make(chan struct{}) // the browser answered the close: it is CLOSING
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	page := web.Handler(http.NotFoundHandler())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ws" {
+			page.ServeHTTP(w, r)
+			return
+		}
+		// A server that closes the WebSocket but not the TCP connection.
+		nc, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
+		brw.Flush()
+		select {
+		case <-sendClose:
+		case <-done:
+			return
+		}
+		nc.Write([]byte{0x88, 0x02, 0x03, 0xE8}) // close, 1000
+		var hdr [2]byte
+		if _, err := io.ReadFull(brw, hdr[:]); err == nil && hdr[0]&0x0F == 0x8 {
+			close(answered)
+		}
+		<-done
+	}))
+	t.Cleanup(ts.Close)
+
+	tb := newTab(t)
+	tb.do(t, chromedp.Navigate(ts.URL+"/"))
+	tb.waitStatus(t, "Ready to connect...")
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+	close(sendClose)
+	select {
+	case <-answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the browser did not answer the close within 10s")
+	}
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("sendMessage"), "into the void"),
+		chromedp.Click(chromedp.ID("sendButton")),
+	)
+	tb.waitStatus(t, "Closing...")
+	rows := tb.waitRows(t, 1)
+	assert.Len(t, rows, 1, "only the opening is logged: %v", rows)
+	assert.Equal(t, map[string]bool{"connectionUrl": false, "connectButton": false, "sendMessage": false, "sendButton": false, "closeButton": false}, tb.enabled(t))
 }

@@ -287,12 +287,15 @@ func TestConformanceLimits(t *testing.T) {
 	t.Run("binary_16MiB", func(t *testing.T) {
 		c := dialRaw(t, ts.url)
 		msg := pattern(16 << 20)
-		go c.write(true, opBinary, msg) // the echo streams back while it is sent
+		sent := make(chan error, 1)
+		go func() { sent <- c.sendErr(out{fin: true, opcode: opBinary, payload: msg}) }() // the echo streams back meanwhile
 		c.expectEcho(opBinary, msg)
+		require.NoError(t, <-sent)
 	})
 	t.Run("text_4MiB_in_64KiB_fragments", func(t *testing.T) {
 		c := dialRaw(t, ts.url)
 		msg := []byte(strings.Repeat("κόσμε 😀 ", 4<<20/17))
+		sent := make(chan error, 1)
 		go func() {
 			for i := 0; i < len(msg); i += 64 << 10 {
 				end := min(i+64<<10, len(msg))
@@ -300,10 +303,16 @@ func TestConformanceLimits(t *testing.T) {
 				if i == 0 {
 					opcode = opText
 				}
-				c.write(end == len(msg), opcode, msg[i:end]) // code points cut across fragments
+				// Code points are cut across fragments.
+				if err := c.sendErr(out{fin: end == len(msg), opcode: opcode, payload: msg[i:end]}); err != nil {
+					sent <- err
+					return
+				}
 			}
+			sent <- nil
 		}()
 		c.expectEcho(opText, msg)
+		require.NoError(t, <-sent)
 	})
 
 	limited := newTestServer(t, Options{MaxMessageSize: 10000})

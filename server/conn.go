@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -50,36 +51,50 @@ func (c *conn) cause() error {
 	return c.reason
 }
 
-// keepAlive pings every interval. With a positive timeout, a pong that does not
-// come back within it drops the connection; otherwise each ping waits at most
-// one interval. No goroutine waits between pings: a timer fires. The returned
-// func stops it.
+// keepAlive pings every interval. With a positive timeout, a connection that
+// has not answered a ping within timeout of the first try is dropped;
+// otherwise each ping waits at most one interval. No goroutine waits between
+// pings: a timer fires. The returned func stops it.
 func (c *conn) keepAlive(interval, timeout time.Duration) (stop func()) {
 	if interval <= 0 {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	wait := timeout
-	if wait <= 0 {
-		wait = interval
-	}
+	var firstTry time.Time // of the ping not yet answered; timer callbacks run one at a time
 	ping := func() {
-		pctx, pcancel := context.WithTimeout(ctx, wait)
+		if firstTry.IsZero() {
+			firstTry = time.Now()
+		}
+		deadline := firstTry.Add(interval)
+		if timeout > 0 {
+			deadline = firstTry.Add(timeout)
+		}
+		pctx, pcancel := context.WithDeadline(ctx, deadline)
 		err := c.ws.Ping(pctx)
 		pcancel()
+		next := interval
 		switch {
 		case ctx.Err() != nil:
 			return
-		case err != nil && timeout > 0 && errors.Is(err, context.DeadlineExceeded):
+		case err == nil:
+			firstTry = time.Time{}
+		case !errors.Is(err, context.DeadlineExceeded):
+			return // the connection is gone; the echo loop reports why
+		case timeout > 0 && !time.Now().Before(deadline):
 			c.abort(errKeepAliveTimeout)
 			return
-		case err != nil && !errors.Is(err, context.DeadlineExceeded):
-			return // the connection is gone; the echo loop reports why
+		case timeout > 0:
+			// The library gives up on its write lock after 5 seconds, when an
+			// echo write to a slow client holds it: the ping did not go out.
+			// Try again; the timeout still runs from the first try.
+			next = 0
+		default:
+			firstTry = time.Time{} // no timeout: a missing pong only delays the next ping
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if ctx.Err() == nil {
-			c.timer.Reset(interval)
+			c.timer.Reset(next)
 		}
 	}
 	c.mu.Lock()
@@ -126,7 +141,7 @@ const closeTimeout = time.Second
 // websocket.ErrMessageTooBig when the server closed it, or the I/O error that
 // ended it.
 func (c *conn) echo(ctx context.Context, bufSize int) error {
-	buf := make([]byte, bufSize)
+	buf := make([]byte, bufSize+1) // see echoMessage for the extra byte
 	var text utf8Stream
 	for {
 		typ, r, err := c.ws.Reader(ctx)
@@ -176,15 +191,22 @@ func (c *conn) closeFor(err error) error {
 func peerGone(err error) bool {
 	var opErr *net.OpError
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.As(err, &opErr)
+		errors.Is(err, net.ErrClosed) || errors.As(err, &opErr) ||
+		// The library's own write timeouts (5 seconds for a pong or a close
+		// frame) and WriteTimeout: a client that does not read.
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// echoMessage streams one message from r back to the client through buf. A
-// message that fits in buf goes back as one frame with one write; a larger one
-// goes back as a frame per full buffer. Text is checked after every read, so
-// invalid UTF-8 is caught in the frame that carries it, before the message ends.
+// echoMessage streams one message from r back to the client through buf,
+// which holds one byte more than the receive buffer size. A message that fits
+// in the receive buffer goes back as one frame with one write; a larger one
+// goes back as a frame per full receive buffer. The extra byte tells the two
+// apart without waiting for the next frame: a message of exactly the buffer's
+// size is still one frame. Text is checked after every read, so invalid UTF-8
+// is caught in the frame that carries it, before the message ends.
 func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.Reader, buf []byte, text *utf8Stream) error {
-	var w io.WriteCloser // opened when the message outgrows buf
+	size := len(buf) - 1
+	var w io.WriteCloser // opened when the message outgrows the buffer
 	n := 0
 	for {
 		m, err := r.Read(buf[n:])
@@ -200,20 +222,21 @@ func (c *conn) echoMessage(ctx context.Context, typ websocket.MessageType, r io.
 		if end {
 			break
 		}
-		if n == len(buf) {
+		if n == len(buf) { // one byte past the buffer: the message is larger
 			if w == nil {
 				if w, err = c.ws.Writer(ctx, typ); err != nil {
 					return err
 				}
 			}
 			c.setWriteDeadline()
-			_, err := w.Write(buf)
+			_, err := w.Write(buf[:size])
 			c.clearWriteDeadline()
 			if err != nil {
 				return err
 			}
-			c.bytesOut += int64(n)
-			n = 0
+			c.bytesOut += int64(size)
+			buf[0] = buf[size]
+			n = 1
 		}
 	}
 	c.msgsIn++

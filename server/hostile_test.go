@@ -3,9 +3,12 @@ package server
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
@@ -208,4 +211,39 @@ func openFDs(t testing.TB) int {
 		t.Skipf("no /proc/self/fd to count file descriptors: %v", err)
 	}
 	return len(entries)
+}
+
+// TestStoppedReaderTLS: over TLS too, a client that floods pings and never
+// reads is dropped once the pong write times out. (tls.Conn.CloseWrite would
+// wait forever for the write lock that the stuck write holds.)
+func TestStoppedReaderTLS(t *testing.T) {
+	logs := &logSink{ch: make(chan slog.Record, 1000)}
+	s, err := New(Options{Logger: slog.New(logs)})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/ws", s)
+	hs := httptest.NewUnstartedServer(mux)
+	hs.Config = s.NewHTTPServer(mux)
+	hs.StartTLS()
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+
+	nc, err := tls.Dial("tcp", hs.Listener.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	require.NoError(t, err)
+	defer nc.Close()
+	fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	go func() { // pings with the largest payload, never reading a pong
+		ping := encode(out{fin: true, opcode: opPing, payload: make([]byte, 125)})
+		for {
+			if _, err := nc.Write(ping); err != nil {
+				return
+			}
+		}
+	}()
+	rec := logs.next(t, "websocket closed", nc.LocalAddr().String())
+	assert.EqualValues(t, 1006, rec["close_code"])
 }

@@ -47,7 +47,7 @@ func dialRaw(t testing.TB, wsURL string) *rawConn {
 	nc, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
 	require.NoError(t, err)
 	t.Cleanup(func() { nc.Close() })
-	require.NoError(t, nc.SetDeadline(time.Now().Add(10*time.Second)))
+	require.NoError(t, nc.SetDeadline(time.Now().Add(10*time.Second))) // for the handshake
 
 	fmt.Fprintf(nc, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", u.RequestURI(), u.Host)
@@ -55,6 +55,7 @@ func dialRaw(t testing.TB, wsURL string) *rawConn {
 	resp, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	require.NoError(t, nc.SetDeadline(time.Time{})) // each operation sets its own
 	return &rawConn{t: t, nc: nc, br: br}
 }
 
@@ -104,15 +105,25 @@ func encode(f out) []byte {
 	return b
 }
 
+// opTimeout bounds one read or write of a test; generous, for a 16 MiB echo on
+// a machine busy with the race detector and other packages' tests.
+const opTimeout = 30 * time.Second
+
 // send writes frames in one write.
 func (c *rawConn) send(frames ...out) {
 	c.t.Helper()
+	require.NoError(c.t, c.sendErr(frames...))
+}
+
+// sendErr is send for goroutines other than the test's: it returns the error.
+func (c *rawConn) sendErr(frames ...out) error {
 	var b []byte
 	for _, f := range frames {
 		b = append(b, encode(f)...)
 	}
+	c.nc.SetWriteDeadline(time.Now().Add(opTimeout))
 	_, err := c.nc.Write(b)
-	require.NoError(c.t, err)
+	return err
 }
 
 // sendBytewise writes a frame one byte per write.
@@ -133,6 +144,7 @@ func (c *rawConn) write(fin bool, opcode byte, payload []byte) {
 // read returns the next frame from the server.
 func (c *rawConn) read() frame {
 	c.t.Helper()
+	require.NoError(c.t, c.nc.SetReadDeadline(time.Now().Add(opTimeout)))
 	f, err := c.tryRead()
 	require.NoError(c.t, err)
 	return f

@@ -223,15 +223,18 @@ func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // library calls once the close frame is out, sends FIN and keeps reading what
 // the client still sends, for up to closeTimeout, before it closes. Closing a
 // socket with unread data makes the kernel send RST, which can destroy the
-// close frame before the client has read it. Aborts close the net.Conn under
-// it directly.
+// close frame before the client has read it. Over TLS it simply closes. Aborts
+// close the net.Conn under it directly.
 type lingerConn struct {
 	net.Conn
 }
 
 func (l *lingerConn) Close() error {
-	cw, ok := l.Conn.(interface{ CloseWrite() error })
-	if !ok || cw.CloseWrite() != nil {
+	// Only plain TCP: tls.Conn's CloseWrite waits for the TLS write lock, which
+	// a write stuck on a client that stopped reading holds forever, while its
+	// Close is safe then.
+	tc, ok := l.Conn.(*net.TCPConn)
+	if !ok || tc.CloseWrite() != nil {
 		return l.Conn.Close()
 	}
 	l.Conn.SetReadDeadline(time.Now().Add(closeTimeout))

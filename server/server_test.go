@@ -213,6 +213,21 @@ func TestEchoFrames(t *testing.T) {
 		assert.Equal(t, frame{fin: true, opcode: opText, payload: []byte("sixteen bytes!!!")}, f)
 	})
 
+	t.Run("exactly_buffer_size_one_frame", func(t *testing.T) {
+		c := dialRaw(t, ts.url)
+		msg := pattern(DefaultReceiveBufferSize)
+		c.write(true, opBinary, msg)
+		assert.Equal(t, frame{fin: true, opcode: opBinary, payload: msg}, c.read())
+	})
+
+	t.Run("buffer_size_in_fragments_one_frame", func(t *testing.T) {
+		c := dialRaw(t, ts.url)
+		msg := pattern(DefaultReceiveBufferSize)
+		c.write(false, opBinary, msg[:1000])
+		c.write(true, opContinuation, msg[1000:])
+		assert.Equal(t, frame{fin: true, opcode: opBinary, payload: msg}, c.read())
+	})
+
 	t.Run("fragmented_reassembled", func(t *testing.T) {
 		c := dialRaw(t, ts.url)
 		c.write(false, opText, []byte("frag"))
@@ -396,15 +411,27 @@ func TestKeepAlive(t *testing.T) {
 			pings <- struct{}{}
 			return true
 		}})
-		ctx := c.CloseRead(testContext(t))
+		ctx := testContext(t)
+		msgs := make(chan string, 1)
+		go func() { // reading answers the pings
+			for {
+				_, b, err := c.Read(ctx)
+				if err != nil {
+					close(msgs)
+					return
+				}
+				msgs <- string(b)
+			}
+		}()
 		for range 20 { // 20 answered pings later, the connection still echoes
 			select {
 			case <-pings:
 			case <-ctx.Done():
-				t.Fatal("connection ended while answering pings")
+				t.Fatal("no ping within the test's deadline")
 			}
 		}
-		require.NoError(t, c.Ping(ctx))
+		require.NoError(t, c.Write(ctx, websocket.MessageText, []byte("still echoing")))
+		assert.Equal(t, "still echoing", <-msgs)
 	})
 }
 

@@ -89,22 +89,40 @@ func (p *page) dial() {
 	}
 	p.sock = s
 	p.pending.Reset()
+	// Events of a socket that is no longer the page's change nothing. Connect
+	// is enabled only once a socket has closed, but an error event enables
+	// it before the close event comes.
+	current := func() bool { return p.sock == s }
 	s.onOpen(func() {
-		p.show(Open)
-		p.append(OpenedRow(time.Now()))
+		if current() {
+			p.show(Open)
+			p.append(OpenedRow(time.Now()))
+		}
 	})
-	s.onMessage(p.received, func(b []byte) { p.received(BinaryText(b)) })
+	s.onMessage(func(text string) {
+		if current() {
+			p.received(text)
+		}
+	}, func(b []byte) {
+		if current() {
+			p.received(BinaryText(b))
+		}
+	})
 	s.onError(func() {
-		// The browser tells a page nothing more: the reason is in its console,
-		// and the close code that follows says what happened (1006: no close
-		// handshake).
-		p.append(ErrorRow(time.Now(), fmt.Sprintf("the WebSocket to %s failed; the browser console says why", s.url())))
-		p.show(p.state())
+		if current() {
+			// The browser tells a page nothing more: the reason is in its
+			// console, and the close code that follows says what happened
+			// (1006: no close handshake).
+			p.append(ErrorRow(time.Now(), fmt.Sprintf("the WebSocket to %s failed; the browser console says why", s.url())))
+			p.show(p.state())
+		}
 	})
 	s.onClose(func(code int, reason string) {
 		s.release()
-		p.show(Closed)
-		p.append(ClosedRow(time.Now(), code, reason))
+		if current() {
+			p.show(Closed)
+			p.append(ClosedRow(time.Now(), code, reason))
+		}
 	})
 	p.show(Connecting)
 }
@@ -115,6 +133,12 @@ func (p *page) received(data string) {
 }
 
 func (p *page) sendMessage() {
+	// A close the server starts turns the socket to CLOSING with no event: the
+	// browser would drop the message without a word.
+	if st := p.state(); st != Open {
+		p.show(st)
+		return
+	}
 	data := p.message.value()
 	if err := p.sock.send(data); err != nil {
 		p.append(ErrorRow(time.Now(), err.Error()))

@@ -1,0 +1,5 @@
+module github.com/wsecho/wsecho/bench
+
+go 1.26.8
+
+require github.com/gorilla/websocket v1.5.3 // indirect
