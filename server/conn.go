@@ -140,14 +140,18 @@ const closeTimeout = time.Second
 // client closed, an error wrapping errInvalidUTF8, errProtocol or
 // websocket.ErrMessageTooBig when the server closed it, or the I/O error that
 // ended it.
-func (c *conn) echo(ctx context.Context, bufSize int) error {
-	buf := make([]byte, bufSize+1) // see echoMessage for the extra byte
+//
+// A buffer from bufs is held only while a message is echoed: an idle
+// connection, waiting in Reader, holds none.
+func (c *conn) echo(ctx context.Context, bufs *sync.Pool) error {
 	var text utf8Stream
 	for {
 		typ, r, err := c.ws.Reader(ctx)
 		if err == nil {
+			buf := bufs.Get().(*[]byte)
 			text.Reset()
-			err = c.echoMessage(ctx, typ, r, buf, &text)
+			err = c.echoMessage(ctx, typ, r, *buf, &text)
+			bufs.Put(buf)
 		}
 		if err != nil {
 			return c.closeFor(err)

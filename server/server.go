@@ -21,7 +21,8 @@ import (
 type Server struct {
 	opts      Options
 	accept    websocket.AcceptOptions
-	readLimit int64 // for websocket.Conn.SetReadLimit; -1 for none
+	readLimit int64     // for websocket.Conn.SetReadLimit; -1 for none
+	bufs      sync.Pool // *[]byte of ReceiveBufferSize+1 bytes (see echoMessage)
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
@@ -39,12 +40,17 @@ func New(opts Options) (*Server, error) {
 	if readLimit == 0 {
 		readLimit = -1 // messages of any size stream through the buffer
 	}
-	return &Server{
+	s := &Server{
 		opts:      opts,
 		accept:    websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
 		readLimit: readLimit,
 		conns:     make(map[*conn]struct{}),
-	}, nil
+	}
+	s.bufs.New = func() any {
+		b := make([]byte, opts.ReceiveBufferSize+1)
+		return &b
+	}
+	return s, nil
 }
 
 // ServeHTTP answers a WebSocket handshake and echoes on the connection until it
@@ -82,7 +88,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The request's context would be done when this handler returns; reads and
 	// writes use one without a Done channel, which also spares coder/websocket
 	// a timer per call. The connection is ended by Close or CloseNow instead.
-	err = c.echo(context.WithoutCancel(r.Context()), s.opts.ReceiveBufferSize)
+	err = c.echo(context.WithoutCancel(r.Context()), &s.bufs)
 	stopKeepAlive()
 	ws.CloseNow() // releases the connection whatever ended the loop
 	c.log(s.opts.Logger, err)

@@ -262,7 +262,8 @@ func TestEchoFrames(t *testing.T) {
 		assert.Equal(t, msg, got)
 		// coder/websocket's Writer cannot mark a data frame final: Close sends
 		// an empty final frame after the last chunk.
-		assert.Equal(t, []int{4096, 4096, 4096, 100, 0}, frames)
+		b := DefaultReceiveBufferSize
+		assert.Equal(t, []int{b, b, b, 100, 0}, frames)
 	})
 }
 

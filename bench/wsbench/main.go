@@ -44,12 +44,16 @@ func main() {
 		idle     = flag.Int("idle", 10000, "idle connections for the memory measurement")
 		out      = flag.String("out", "bin/bench.json", "where to write the figures as JSON")
 		extra    = flag.String("extra", "", "JSON file of more figures (the browser's) to add to the report")
+		wsArgs   = flag.String("wsecho-args", "", "more flags for wsecho, space-separated")
+		sizesF   = flag.String("sizes", "16,4096,65536,1048576", "message sizes in bytes, comma-separated")
+		connsF   = flag.String("conns", "1,8", "connection counts, comma-separated")
+		only     = flag.String("only", "", "run only these parts, comma-separated: echo, handshakes, idle")
 	)
 	flag.Parse()
 	log.SetFlags(0)
 
 	servers := []*server{
-		{Name: "wsecho", bin: *wsecho, args: []string{"-addr", "127.0.0.1:0"}, ws: true},
+		{Name: "wsecho", bin: *wsecho, args: append([]string{"-addr", "127.0.0.1:0"}, strings.Fields(*wsArgs)...), ws: true},
 		{Name: "gorilla", bin: *peers + "/gorillaecho", ws: true},
 		{Name: "rawtcp", bin: *peers + "/rawecho"},
 	}
@@ -60,13 +64,23 @@ func main() {
 		defer s.stop()
 	}
 
-	rep := report{Machine: machine(), Rounds: *rounds, Duration: duration.String()}
-	log.Printf("echo throughput: %d rounds of %v per configuration and server", *rounds, *duration)
-	rep.Echo = echoBench(servers, *rounds, *duration)
-	log.Printf("handshakes")
-	rep.Handshakes = handshakeBench(servers[:2], *rounds, *duration)
-	log.Printf("memory with %d idle connections", *idle)
+	run := func(part string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), part) }
+	rep := report{Machine: machine(), Rounds: *rounds, Duration: duration.String(), WsechoArgs: *wsArgs}
+	if run("echo") {
+		log.Printf("echo throughput: %d rounds of %v per configuration and server", *rounds, *duration)
+		rep.Echo = echoBench(servers, ints(*sizesF), ints(*connsF), *rounds, *duration)
+	}
+	if run("handshakes") {
+		log.Printf("handshakes")
+		rep.Handshakes = handshakeBench(servers[:2], *rounds, *duration)
+	}
+	if run("idle") {
+		log.Printf("memory with %d idle connections", *idle)
+	}
 	for _, s := range servers[:2] {
+		if !run("idle") {
+			break
+		}
 		m, err := idleMemory(s, *idle)
 		if err != nil {
 			log.Printf("memory %s: %v", s.Name, err)
@@ -234,11 +248,23 @@ func (c echoConfig) typeName() string {
 	return "binary"
 }
 
-func echoBench(servers []*server, rounds int, d time.Duration) []echoResult {
+func ints(list string) []int {
+	var out []int
+	for f := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			log.Fatalf("%q: %v", list, err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func echoBench(servers []*server, sizes, connCounts []int, rounds int, d time.Duration) []echoResult {
 	var configs []echoConfig
-	for _, size := range []int{16, 4 << 10, 64 << 10, 1 << 20} {
+	for _, size := range sizes {
 		for _, typ := range []int{websocket.TextMessage, websocket.BinaryMessage} {
-			for _, conns := range []int{1, 8} {
+			for _, conns := range connCounts {
 				configs = append(configs, echoConfig{typ, size, conns})
 			}
 		}
@@ -538,6 +564,7 @@ func portRange() (int, int) {
 type report struct {
 	Machine    map[string]string `json:"machine"`
 	Rounds     int               `json:"rounds"`
+	WsechoArgs string            `json:"wsecho_args,omitempty"`
 	Duration   string            `json:"duration_per_measurement"`
 	Echo       []echoResult      `json:"echo"`
 	Handshakes []handshakeResult `json:"handshakes"`
