@@ -17,6 +17,7 @@ import (
 type conn struct {
 	ws     *websocket.Conn // set once accepted, under Server.mu
 	nc     net.Conn        // the hijacked connection under ws
+	linger *lingerConn     // ws's view of nc
 	remote string
 	start  time.Time
 
@@ -184,6 +185,7 @@ func (c *conn) closeFor(err error) error {
 	// stream is out of step: the library would read the rest of the bad frame
 	// as frame headers while it waits. lingerConn drains the answer instead.
 	drop := time.AfterFunc(closeTimeout, func() { c.nc.Close() }) // a close frame that cannot be written
+	c.linger.failing.Store(true)
 	c.nc.SetReadDeadline(time.Now())
 	c.ws.Close(code, reason) // writes nothing if the library sent the close frame already
 	drop.Stop()
