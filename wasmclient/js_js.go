@@ -89,6 +89,22 @@ func (e element) scrollIntoView() {
 	e.v.Call("scrollIntoView", js.ValueOf(map[string]any{"block": "nearest"}))
 }
 
+var (
+	performance = js.Global().Get("performance")
+	date        = js.Global().Get("Date")
+	// tzOffset is local time minus UTC in milliseconds, read once: a log row
+	// made across a daylight-saving change shows the old offset until reload.
+	tzOffset = -date.New().Call("getTimezoneOffset").Float() * 60_000
+)
+
+// now reads the browser's clocks.
+func now() Instant {
+	return Instant{
+		Mono:  performance.Call("now").Float(),
+		Local: date.Call("now").Float() + tzOffset,
+	}
+}
+
 // location is the page's location.protocol and location.host.
 func location() (protocol, host string) {
 	l := js.Global().Get("location")

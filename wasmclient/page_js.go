@@ -1,10 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"syscall/js"
-	"time"
-)
+import "syscall/js"
 
 // closeCode and closeReason are what Close Socket sends, as on the seed's page.
 const (
@@ -84,7 +80,7 @@ func (p *page) show(s State) {
 func (p *page) dial() {
 	s, err := dial(p.url.value())
 	if err != nil {
-		p.append(ErrorRow(time.Now(), err.Error()))
+		p.append(ErrorRow(now(), err.Error()))
 		return
 	}
 	p.sock = s
@@ -96,7 +92,7 @@ func (p *page) dial() {
 	s.onOpen(func() {
 		if current() {
 			p.show(Open)
-			p.append(OpenedRow(time.Now()))
+			p.append(OpenedRow(now()))
 		}
 	})
 	s.onMessage(func(text string) {
@@ -113,7 +109,7 @@ func (p *page) dial() {
 			// The browser tells a page nothing more: the reason is in its
 			// console, and the close code that follows says what happened
 			// (1006: no close handshake).
-			p.append(ErrorRow(time.Now(), fmt.Sprintf("the WebSocket to %s failed; the browser console says why", s.url())))
+			p.append(ErrorRow(now(), "the WebSocket to "+s.url()+" failed; the browser console says why"))
 			p.show(p.state())
 		}
 	})
@@ -121,14 +117,14 @@ func (p *page) dial() {
 		s.release()
 		if current() {
 			p.show(Closed)
-			p.append(ClosedRow(time.Now(), code, reason))
+			p.append(ClosedRow(now(), code, reason))
 		}
 	})
 	p.show(Connecting)
 }
 
 func (p *page) received(data string) {
-	now := time.Now()
+	now := now()
 	p.append(ReceivedRow(now, data, p.pending.Echoed(now)))
 }
 
@@ -141,17 +137,17 @@ func (p *page) sendMessage() {
 	}
 	data := p.message.value()
 	if err := p.sock.send(data); err != nil {
-		p.append(ErrorRow(time.Now(), err.Error()))
+		p.append(ErrorRow(now(), err.Error()))
 		return
 	}
-	now := time.Now()
+	now := now()
 	p.pending.Sent(now)
 	p.append(SentRow(now, data))
 }
 
 func (p *page) closeSocket() {
 	if err := p.sock.close(closeCode, closeReason); err != nil {
-		p.append(ErrorRow(time.Now(), err.Error()))
+		p.append(ErrorRow(now(), err.Error()))
 	}
 	p.show(p.state())
 }

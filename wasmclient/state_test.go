@@ -2,7 +2,6 @@ package main
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -46,19 +45,19 @@ func TestDefaultURL(t *testing.T) {
 }
 
 func TestRows(t *testing.T) {
-	at := time.Date(2026, 11, 24, 13, 4, 5, 678_000_000, time.UTC)
+	at := Instant{Mono: 1234.5, Local: ((13*60+4)*60+5)*1000 + 678}
 	cases := []struct {
 		name string
 		row  Row
 		want Row
 	}{
-		{"opened", OpenedRow(at), Row{Time: at, Kind: KindEvent, Data: "Connection opened"}},
+		{"opened", OpenedRow(at), Row{At: at, Kind: KindEvent, Data: "Connection opened"}},
 		{"closed", ClosedRow(at, 1000, "Closing from client"),
-			Row{Time: at, Kind: KindEvent, Data: "Connection closed. Code: 1000. Reason: Closing from client"}},
-		{"sent", SentRow(at, "<b>hi</b>"), Row{Time: at, Kind: KindSent, From: "Client", To: "Server", Data: "<b>hi</b>"}},
-		{"received", ReceivedRow(at, "x", 1500*time.Microsecond),
-			Row{Time: at, Kind: KindReceived, From: "Server", To: "Client", Data: "x", RTT: 1500 * time.Microsecond}},
-		{"error", ErrorRow(at, "boom"), Row{Time: at, Kind: KindError, Data: "Error: boom"}},
+			Row{At: at, Kind: KindEvent, Data: "Connection closed. Code: 1000. Reason: Closing from client"}},
+		{"sent", SentRow(at, "<b>hi</b>"), Row{At: at, Kind: KindSent, From: "Client", To: "Server", Data: "<b>hi</b>"}},
+		{"received", ReceivedRow(at, "x", 1.5),
+			Row{At: at, Kind: KindReceived, From: "Server", To: "Client", Data: "x", RTT: 1.5}},
+		{"error", ErrorRow(at, "boom"), Row{At: at, Kind: KindError, Data: "Error: boom"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,8 +65,12 @@ func TestRows(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "13:04:05.678", OpenedRow(at).TimeText())
-	assert.Equal(t, "1.5 ms", ReceivedRow(at, "", 1500*time.Microsecond).RTTText())
+	assert.Equal(t, "1.5 ms", ReceivedRow(at, "", 1.5).RTTText())
 	assert.Equal(t, "", SentRow(at, "").RTTText())
+	assert.Equal(t, "0.1 ms", ReceivedRow(at, "", 0.05).RTTText(), "rounded")
+	assert.Equal(t, "12.0 ms", ReceivedRow(at, "", 11.96).RTTText())
+	assert.Equal(t, "00:00:00.007", OpenedRow(Instant{Local: 7.4}).TimeText())
+	assert.Equal(t, "00:00:01.000", OpenedRow(Instant{Local: 24*3600*1000 + 1000}).TimeText(), "past midnight wraps")
 }
 
 func TestBinaryText(t *testing.T) {
@@ -80,13 +83,13 @@ func TestBinaryText(t *testing.T) {
 
 func TestPending(t *testing.T) {
 	var p Pending
-	t0 := time.Unix(0, 0)
-	assert.Zero(t, p.Echoed(t0), "an echo nobody waits for")
-	p.Sent(t0)
-	p.Sent(t0.Add(time.Millisecond))
-	assert.Equal(t, 5*time.Millisecond, p.Echoed(t0.Add(5*time.Millisecond)))
-	assert.Equal(t, 6*time.Millisecond, p.Echoed(t0.Add(7*time.Millisecond)))
-	p.Sent(t0)
+	at := func(ms float64) Instant { return Instant{Mono: ms} }
+	assert.Zero(t, p.Echoed(at(0)), "an echo nobody waits for")
+	p.Sent(at(100))
+	p.Sent(at(101))
+	assert.Equal(t, 5.0, p.Echoed(at(105)))
+	assert.Equal(t, 6.0, p.Echoed(at(107)))
+	p.Sent(at(100))
 	p.Reset()
-	assert.Zero(t, p.Echoed(t0))
+	assert.Zero(t, p.Echoed(at(200)))
 }
