@@ -19,7 +19,13 @@ build: wasm
 run: build
 	bin/wsecho -addr $(ADDR)
 
-wasm: $(STATIC)/main.wasm $(STATIC)/wasm_exec.js
+# The client, and brotli and gzip copies of every asset for web.Handler to
+# send by Accept-Encoding.
+ASSETS  := $(STATIC)/main.wasm $(STATIC)/wasm_exec.js $(STATIC)/index.html $(STATIC)/app.js $(STATIC)/style.css
+wasm: $(addsuffix .br,$(ASSETS))
+
+$(STATIC)/%.br: $(STATIC)/%
+	$(GO) run ./internal/precompress $<
 
 # The client and wasm_exec.js come from the same toolchain: both are rebuilt
 # when it changes.
@@ -59,4 +65,4 @@ screenshot: wasm tools
 	WSECHO_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(GO) test -count=1 -run 'TestSeedFlow$$' ./e2e
 
 clean:
-	rm -rf bin $(STATIC)/main.wasm $(STATIC)/wasm_exec.js e2e/artifacts
+	rm -rf bin $(STATIC)/main.wasm $(STATIC)/wasm_exec.js $(STATIC)/*.br $(STATIC)/*.gz e2e/artifacts

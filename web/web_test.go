@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,4 +87,61 @@ func TestClient(t *testing.T) {
 	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
 	resp = get(t, h, "GET", "/wasm_exec.js", nil)
 	assert.Equal(t, 200, resp.StatusCode)
+}
+
+func TestAccepts(t *testing.T) {
+	cases := []struct {
+		header, coding string
+		want           bool
+	}{
+		{"gzip, deflate, br, zstd", "br", true},
+		{"gzip, deflate", "br", false},
+		{"", "gzip", false},
+		{"br;q=0, gzip", "br", false},
+		{"br; q=0.5", "br", true},
+		{"BR", "br", true},
+		{"*", "br", true},
+		{"*;q=0, gzip", "br", false},
+		{"*, br;q=0", "br", false},
+		{"br;q=0.000", "br", false},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, accepts(tc.header, tc.coding), "%q accepts %s", tc.header, tc.coding)
+	}
+}
+
+// TestEncodings needs `make wasm`, which precompresses the assets.
+func TestEncodings(t *testing.T) {
+	h := Handler(http.NotFoundHandler())
+	raw, err := static.ReadFile("static/" + ClientFile)
+	require.NoError(t, err, "run make wasm")
+	decode := map[string]func(io.Reader) (io.Reader, error){
+		"br":   func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil },
+		"gzip": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+		"":     func(r io.Reader) (io.Reader, error) { return r, nil },
+	}
+	cases := []struct{ accept, want string }{
+		{"gzip, deflate, br, zstd", "br"},
+		{"gzip", "gzip"},
+		{"br;q=0, gzip", "gzip"},
+		{"", ""},
+		{"identity", ""},
+	}
+	etags := map[string]string{}
+	for _, tc := range cases {
+		resp := get(t, h, "GET", "/"+ClientFile, map[string]string{"Accept-Encoding": tc.accept})
+		require.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, tc.want, resp.Header.Get("Content-Encoding"), "Accept-Encoding %q", tc.accept)
+		assert.Equal(t, "Accept-Encoding", resp.Header.Get("Vary"))
+		assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
+		r, err := decode[tc.want](resp.Body)
+		require.NoError(t, err)
+		body, err := io.ReadAll(r)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(raw, body), "the %q body decodes to the client", tc.want)
+		etags[tc.want] = resp.Header.Get("ETag")
+	}
+	assert.Len(t, etags, 3, "one ETag per encoding: %v", etags)
+	resp := get(t, h, "GET", "/"+ClientFile, map[string]string{"Accept-Encoding": "br", "If-None-Match": etags["br"]})
+	assert.Equal(t, http.StatusNotModified, resp.StatusCode)
 }
