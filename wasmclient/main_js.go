@@ -10,5 +10,9 @@ func main() {
 		return
 	}
 	p.start()
+	exposeBench()
+	// When the page became usable, in milliseconds since navigation: make
+	// bench reads it.
+	js.Global().Set("wsechoReady", performance.Call("now"))
 	select {} // the page's callbacks do the rest
 }
