@@ -19,11 +19,8 @@
     const go = new Go();
     let exitCode = 0;
     go.exit = (code) => { exitCode = code; };
-    const resp = await fetch("main.wasm");
-    if (!resp.ok) {
-      throw new Error(`main.wasm: HTTP ${resp.status} ${resp.statusText} (build it with make wasm)`);
-    }
-    const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    const module = await window.wsechoClient; // started by index.html
+    const instance = await WebAssembly.instantiate(module, go.importObject);
     await go.run(instance); // returns only when the client exits
     fail(`The client stopped (exit code ${exitCode}); see the browser console, then reload the page.`);
   } catch (err) {
