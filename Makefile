@@ -11,7 +11,7 @@ RACE    := $(shell command -v "$$($(GO) env CC)" >/dev/null 2>&1 && test "$$($(G
 
 FUZZTIME ?= 1m
 
-.PHONY: build run wasm test check unit tools fuzz screenshot clean
+.PHONY: build run wasm test check unit tools fuzz bench screenshot clean
 
 build: wasm
 	$(GO) build -o bin/wsecho ./cmd/wsecho
@@ -37,10 +37,10 @@ $(STATIC)/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
 
 test: check unit
 
-# Formatting and vet, for the host and for js/wasm.
+# Formatting and vet: the host, js/wasm, and the bench module.
 check: wasm
 	@out=$$(gofmt -l .); test -z "$$out" || { echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; }
-	$(GO) vet ./... && $(WASM) $(GO) vet ./wasmclient
+	$(GO) vet ./... && $(WASM) $(GO) vet ./wasmclient && cd bench && $(GO) vet ./...
 
 # Unit, server and browser tests (the load test without the race detector,
 # which would make it minutes), then the client's pure Go under Node.js.
@@ -54,6 +54,14 @@ unit: wasm tools
 # nginx; this installs Debian's packages for what is missing.
 tools:
 	@./scripts/ensure-test-tools
+
+# Figures, side by side in one run (a few minutes): the browser's, then wsbench
+# (bench/, a module of its own) for the echo, handshakes, idle memory and the
+# browser suite's wall time. Prints a table; bin/bench.json has the same.
+bench: build tools
+	cd bench && $(GO) build -o ../bin/ ./...
+	WSECHO_BENCH_JSON=$(CURDIR)/bin/browser.json $(GO) test -run '^$$' -bench BenchmarkBrowser -benchtime 1x ./e2e
+	bin/wsbench -extra bin/browser.json
 
 # Each fuzz target for FUZZTIME; `make test` replays their corpora in testdata/.
 fuzz:

@@ -47,7 +47,8 @@ func main() {
 		wsArgs   = flag.String("wsecho-args", "", "more flags for wsecho, space-separated")
 		sizesF   = flag.String("sizes", "16,4096,65536,1048576", "message sizes in bytes, comma-separated")
 		connsF   = flag.String("conns", "1,8", "connection counts, comma-separated")
-		only     = flag.String("only", "", "run only these parts, comma-separated: echo, handshakes, idle")
+		only     = flag.String("only", "", "run only these parts, comma-separated: echo, handshakes, idle, suite")
+		suite    = flag.String("suite", "go test -count=1 ./e2e", "the browser test suite, whose wall time is reported")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -87,6 +88,16 @@ func main() {
 			continue
 		}
 		rep.Idle = append(rep.Idle, m)
+	}
+	if run("suite") && *suite != "" {
+		log.Printf("browser test suite: %s", *suite)
+		start := time.Now()
+		cmd := exec.Command("sh", "-c", *suite)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			log.Printf("%s: %v\n%s", *suite, err, out)
+		} else {
+			rep.SuiteSeconds = time.Since(start).Seconds()
+		}
 	}
 	if *extra != "" {
 		b, err := os.ReadFile(*extra)
@@ -570,6 +581,9 @@ type report struct {
 	Handshakes []handshakeResult `json:"handshakes"`
 	Idle       []idleResult      `json:"idle_memory"`
 	Browser    json.RawMessage   `json:"browser,omitempty"`
+	// SuiteSeconds is the wall time of the browser test suite, Chromium's
+	// start included.
+	SuiteSeconds float64 `json:"browser_suite_seconds,omitempty"`
 }
 
 func machine() map[string]string {
@@ -617,7 +631,33 @@ func (r report) print(w io.Writer) {
 	}
 	tw.Flush()
 	if len(r.Browser) > 0 {
-		fmt.Fprintf(w, "\nbrowser: %s\n", r.Browser)
+		var b struct {
+			RoundTrips []struct {
+				Size   int     `json:"size"`
+				GoPerS float64 `json:"go_wasm_per_s"`
+				JSPerS float64 `json:"plain_js_per_s"`
+				GoVsJS float64 `json:"ratio_go_to_js"`
+			} `json:"round_trips"`
+			WasmRaw    int64   `json:"wasm_bytes_raw"`
+			WasmServed int64   `json:"wasm_bytes_served"`
+			ReadyMs    float64 `json:"page_ready_ms"`
+			PlainMs    float64 `json:"plain_js_page_ready_ms"`
+			Ratio      float64 `json:"page_ready_ratio_to_plain_js"`
+		}
+		if json.Unmarshal(r.Browser, &b) == nil {
+			fmt.Fprintln(w)
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "browser round trips	Go-wasm /s	plain JS /s	Go / JS	")
+			for _, rt := range b.RoundTrips {
+				fmt.Fprintf(tw, "%s	%.0f	%.0f	%.2f	\n", sizeName(rt.Size), rt.GoPerS, rt.JSPerS, rt.GoVsJS)
+			}
+			tw.Flush()
+			fmt.Fprintf(w, "\nwasm: %.2f MB raw, %.0f KB as served; page ready %.0f ms (plain-JS page %.0f ms, ratio %.2f)\n",
+				float64(b.WasmRaw)/1e6, float64(b.WasmServed)/1e3, b.ReadyMs, b.PlainMs, b.Ratio)
+		}
+	}
+	if r.SuiteSeconds > 0 {
+		fmt.Fprintf(w, "browser test suite: %.1f s wall, Chromium's start included\n", r.SuiteSeconds)
 	}
 }
 
