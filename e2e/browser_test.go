@@ -91,7 +91,7 @@ func findChrome() (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no Chromium found: set WSECHO_CHROME or install one (make browser installs Debian's chromium)")
+	return "", fmt.Errorf("no Chromium found: set WSECHO_CHROME or install one (make tools installs Debian's chromium)")
 }
 
 // tab is one test's browser tab, with the console messages it collected.
