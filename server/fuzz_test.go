@@ -1,8 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -125,26 +127,48 @@ func FuzzServerFrames(f *testing.F) {
 			return
 		}
 		c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		closed, inMessage := false, false
 		for {
 			fr, err := c.tryRead()
 			if err != nil {
 				if isTimeout(err) {
 					t.Fatalf("the server kept the connection open 5s after the client's EOF")
 				}
-				if bytes.Contains([]byte(err.Error()), []byte("masked frame")) {
-					t.Fatal(err)
+				if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "masked frame") {
+					t.Fatalf("a malformed frame from the server: %v", err)
 				}
-				return // EOF or reset: the connection ended
+				return // EOF or reset at a frame boundary: the connection ended
+			}
+			if closed {
+				t.Fatalf("a frame (opcode %d) after the server's close frame", fr.opcode)
+			}
+			if fr.rsv != 0 {
+				t.Fatalf("a frame with reserved bits %#x", fr.rsv)
 			}
 			switch fr.opcode {
-			case opText, opBinary, opContinuation, opPong:
-			case opClose:
-				if len(fr.payload) == 1 {
-					t.Fatalf("close frame with a 1-byte payload")
+			case opText, opBinary:
+				if inMessage {
+					t.Fatalf("a new message inside an unfinished one")
 				}
-				if len(fr.payload) >= 2 {
-					if code := binary.BigEndian.Uint16(fr.payload); !validCloseCode(code) {
-						t.Fatalf("close frame with code %d", code)
+				inMessage = !fr.fin
+			case opContinuation:
+				if !inMessage {
+					t.Fatalf("a continuation with no message to continue")
+				}
+				inMessage = !fr.fin
+			case opPong, opClose:
+				if !fr.fin || len(fr.payload) > 125 {
+					t.Fatalf("a control frame (opcode %d) fragmented or over 125 bytes", fr.opcode)
+				}
+				if fr.opcode == opClose {
+					closed = true
+					if len(fr.payload) == 1 {
+						t.Fatalf("close frame with a 1-byte payload")
+					}
+					if len(fr.payload) >= 2 {
+						if code := binary.BigEndian.Uint16(fr.payload); !validCloseCode(code) {
+							t.Fatalf("close frame with code %d", code)
+						}
 					}
 				}
 			default:

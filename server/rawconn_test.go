@@ -26,6 +26,7 @@ type rawConn struct {
 
 type frame struct {
 	fin     bool
+	rsv     byte // RSV1-3 as in the first byte; always 0 from wsecho
 	opcode  byte
 	payload []byte
 }
@@ -177,7 +178,7 @@ func (c *rawConn) tryRead() (frame, error) {
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return frame{}, err
 	}
-	return frame{fin: h[0]&0x80 != 0, opcode: h[0] & 0x0F, payload: p}, nil
+	return frame{fin: h[0]&0x80 != 0, rsv: h[0] & 0x70, opcode: h[0] & 0x0F, payload: p}, nil
 }
 
 // closePayload builds a close frame's payload.

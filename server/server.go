@@ -27,7 +27,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
-	draining bool
+	draining bool // Shutdown has begun
+	expired  bool // Shutdown's context has ended
 	wg       sync.WaitGroup
 }
 
@@ -68,6 +69,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "503 service unavailable: "+refused, http.StatusServiceUnavailable)
 		return
 	}
+	// The 101 is written inside Accept, before net/http clears the
+	// connection's deadlines: a client that does not read (its socket buffer
+	// filled by pipelined requests) would hold this handler, tracked but out
+	// of Shutdown's reach, for ever. A 101 goes into an empty buffer at once.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(closeTimeout))
 	hj := &hijackRecorder{ResponseWriter: w}
 	ws, err := websocket.Accept(hj, r, &s.accept)
 	if err != nil {
@@ -78,10 +84,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(s.readLimit)
-	if !s.opened(c, ws, hj.conn, hj.linger) {
+	switch s.opened(c, ws, hj.conn, hj.linger) {
+	case shutdownBegun:
 		// Shutdown began during the handshake and could not reach this
 		// connection: close it as Shutdown closes the others.
 		go ws.Close(websocket.StatusGoingAway, goingAwayReason)
+	case shutdownExpired:
+		c.abort(errShutdownTimeout) // Shutdown's time is up: no close handshake
 	}
 	s.opts.Logger.Info("websocket opened", "remote", c.remote)
 
@@ -157,14 +166,29 @@ func (s *Server) track(c *conn) (refused string) {
 	return ""
 }
 
-// opened records c's WebSocket, and reports false when Shutdown began while it
-// was being accepted: Shutdown could not close it then.
-func (s *Server) opened(c *conn, ws *websocket.Conn, nc net.Conn, linger *lingerConn) bool {
+// opened records c's WebSocket and reports whether Shutdown began, or even
+// ran out of time, while it was being accepted: Shutdown could not reach it.
+func (s *Server) opened(c *conn, ws *websocket.Conn, nc net.Conn, linger *lingerConn) shutdownState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.ws, c.nc, c.linger = ws, nc, linger
-	return !s.draining
+	switch {
+	case s.expired:
+		return shutdownExpired
+	case s.draining:
+		return shutdownBegun
+	}
+	return running
 }
+
+// shutdownState is where Shutdown stands, as a new connection sees it.
+type shutdownState int
+
+const (
+	running         shutdownState = iota
+	shutdownBegun                 // closing connections with 1001
+	shutdownExpired               // its context ended: dropping them
+)
 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
@@ -204,6 +228,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
+	s.expired = true
 	left := len(s.conns)
 	for c := range s.conns {
 		if c.ws != nil {

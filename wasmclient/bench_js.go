@@ -13,15 +13,23 @@ import (
 // to see what their browser does.
 func exposeBench() {
 	js.Global().Set("wsechoBench", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) != 3 {
-			return js.Global().Get("Promise").Call("reject", "usage: wsechoBench(url, size, count)")
+		const usage = "usage: wsechoBench(url string, size >= 0, count >= 1)"
+		if len(args) != 3 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeNumber || args[2].Type() != js.TypeNumber {
+			return js.Global().Get("Promise").Call("reject", usage)
 		}
 		url, size, count := args[0].String(), args[1].Int(), args[2].Int()
-		return newPromise(func(resolve, reject func(any)) {
+		if size < 0 || count < 1 {
+			return js.Global().Get("Promise").Call("reject", usage)
+		}
+		return newPromise(func(resolve, reject0 func(any)) {
 			s, err := dial(url)
 			if err != nil {
-				reject(err.Error())
+				reject0(err.Error())
 				return
+			}
+			reject := func(why any) { // a rejected run leaves no socket open
+				reject0(why)
+				s.close(1000, "")
 			}
 			msg := strings.Repeat("x", size)
 			var start float64
@@ -35,7 +43,6 @@ func exposeBench() {
 			s.onMessage(func(text string) {
 				if len(text) != size {
 					reject("an echo of the wrong size")
-					s.close(1000, "")
 					return
 				}
 				if echoed++; echoed == count {

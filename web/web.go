@@ -108,9 +108,12 @@ func accepts(header, coding string) bool {
 			continue
 		}
 		ok := true
-		if v, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
-			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			ok = err == nil && q > 0
+		for param := range strings.SplitSeq(params, ";") {
+			key, v, _ := strings.Cut(param, "=")
+			if strings.EqualFold(strings.TrimSpace(key), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				ok = err == nil && q > 0
+			}
 		}
 		if name != "*" {
 			return ok // an explicit entry wins over *

@@ -104,6 +104,9 @@ func TestAccepts(t *testing.T) {
 		{"*;q=0, gzip", "br", false},
 		{"*, br;q=0", "br", false},
 		{"br;q=0.000", "br", false},
+		{"br;Q=0", "br", false},
+		{"br;level=5;q=0", "br", false},
+		{"br;level=5", "br", true},
 	}
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, accepts(tc.header, tc.coding), "%q accepts %s", tc.header, tc.coding)
@@ -144,4 +147,31 @@ func TestEncodings(t *testing.T) {
 	assert.Len(t, etags, 3, "one ETag per encoding: %v", etags)
 	resp := get(t, h, "GET", "/"+ClientFile, map[string]string{"Accept-Encoding": "br", "If-None-Match": etags["br"]})
 	assert.Equal(t, http.StatusNotModified, resp.StatusCode)
+}
+
+// TestCompressedCopiesCurrent: every precompressed copy decodes to its asset
+// as embedded now, so a copy left from an older build cannot be served (make
+// wasm rewrites them when an asset changes).
+func TestCompressedCopiesCurrent(t *testing.T) {
+	assets := loadAssets()
+	copies := 0
+	for name, a := range assets {
+		raw := a.encodings[len(a.encodings)-1].body
+		for _, e := range a.encodings[:len(a.encodings)-1] {
+			var r io.Reader = bytes.NewReader(e.body)
+			switch e.coding {
+			case "br":
+				r = brotli.NewReader(r)
+			case "gzip":
+				zr, err := gzip.NewReader(r)
+				require.NoError(t, err)
+				r = zr
+			}
+			got, err := io.ReadAll(r)
+			require.NoError(t, err, "%s (%s)", name, e.coding)
+			assert.True(t, bytes.Equal(raw, got), "%s: the %s copy is stale: run make wasm", name, e.coding)
+			copies++
+		}
+	}
+	require.NotZero(t, copies, "no precompressed copies: run make wasm")
 }
