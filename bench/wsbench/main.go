@@ -4,8 +4,8 @@
 // figures as JSON.
 //
 // Every comparison is a ratio within the run: the servers are measured one
-// after another, interleaved over several rounds, and each figure is the median
-// of its rounds. The machine is shared and noisy; absolute figures move, ratios
+// after another, interleaved over several rounds; throughput is the median of
+// the rounds, and the latencies reported are those of that median round. The machine is shared and noisy; absolute figures move, ratios
 // much less.
 package main
 
@@ -57,6 +57,7 @@ func main() {
 		{Name: "wsecho", bin: *wsecho, args: append([]string{"-addr", "127.0.0.1:0"}, strings.Fields(*wsArgs)...), ws: true},
 		{Name: "gorilla", bin: *peers + "/gorillaecho", ws: true},
 		{Name: "rawtcp", bin: *peers + "/rawecho"},
+		{Name: "gorilla64k", bin: *peers + "/gorillaecho", args: []string{"-buffer", "65536"}, ws: true},
 	}
 	for _, s := range servers {
 		if err := s.start(); err != nil {
@@ -243,6 +244,7 @@ type echoResult struct {
 	P50us    float64 `json:"p50_us"`
 	P99us    float64 `json:"p99_us"`
 	VsGor    float64 `json:"ratio_to_gorilla,omitempty"`
+	VsGor64  float64 `json:"ratio_to_gorilla64k,omitempty"`
 	VsRaw    float64 `json:"ratio_to_rawtcp,omitempty"`
 }
 
@@ -313,10 +315,11 @@ func echoBench(servers []*server, sizes, connCounts []int, rounds int, d time.Du
 			if len(rs) == 0 {
 				return echoResult{}, false
 			}
-			slices.SortFunc(rs, func(a, b echoResult) int { return int(a.MsgsPerS - b.MsgsPerS) })
+			slices.SortFunc(rs, func(a, b echoResult) int { return cmpFloat(a.MsgsPerS, b.MsgsPerS) })
 			return rs[len(rs)/2], true
 		}
 		gor, _ := median("gorilla")
+		gor64, _ := median("gorilla64k")
 		raw, _ := median("rawtcp")
 		for _, s := range servers {
 			r, ok := median(s.Name)
@@ -326,6 +329,9 @@ func echoBench(servers []*server, sizes, connCounts []int, rounds int, d time.Du
 			r.Type = cfg.typeName()
 			if s.Name != "gorilla" && gor.MsgsPerS > 0 {
 				r.VsGor = r.MsgsPerS / gor.MsgsPerS
+			}
+			if s.Name != "gorilla64k" && gor64.MsgsPerS > 0 {
+				r.VsGor64 = r.MsgsPerS / gor64.MsgsPerS
 			}
 			if s.Name != "rawtcp" && raw.MsgsPerS > 0 {
 				r.VsRaw = r.MsgsPerS / raw.MsgsPerS
@@ -396,6 +402,16 @@ func runEcho(s *server, cfg echoConfig, d time.Duration) (echoResult, error) {
 		P50us:    float64(latencies[len(latencies)/2].Microseconds()),
 		P99us:    float64(latencies[len(latencies)*99/100].Microseconds()),
 	}, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func cmp(first, err error) error {
@@ -610,10 +626,10 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nwsbench %s, %s CPUs (%s), %s, %d rounds of %s\n\n",
 		r.Machine["date"], r.Machine["cpus"], r.Machine["cpu"], r.Machine["go"], r.Rounds, r.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "size\ttype\tconns\tserver\tmsgs/s\tMB/s\tp50 µs\tp99 µs\tvs gorilla\tvs raw TCP\t")
+	fmt.Fprintln(tw, "size\ttype\tconns\tserver\tmsgs/s\tMB/s\tp50 µs\tp99 µs\tvs gorilla\tvs gorilla 64k\tvs raw TCP\t")
 	for _, e := range r.Echo {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.1f\t%.0f\t%.0f\t%s\t%s\t\n", sizeName(e.Size), e.Type, e.Conns, e.Server,
-			e.MsgsPerS, e.MBPerS, e.P50us, e.P99us, ratio(e.VsGor), ratio(e.VsRaw))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.1f\t%.0f\t%.0f\t%s\t%s\t%s\t\n", sizeName(e.Size), e.Type, e.Conns, e.Server,
+			e.MsgsPerS, e.MBPerS, e.P50us, e.P99us, ratio(e.VsGor), ratio(e.VsGor64), ratio(e.VsRaw))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
