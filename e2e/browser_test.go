@@ -235,3 +235,28 @@ func (tb *tab) open(t *testing.T) {
 	tb.do(t, chromedp.Navigate(siteURL+"/"))
 	tb.waitStatus(t, "Ready to connect...")
 }
+
+// connect points the URL field at url and clicks Connect.
+func (tb *tab) connect(t *testing.T, url string) {
+	t.Helper()
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("connectionUrl"), url),
+		chromedp.Click(chromedp.ID("connectButton")),
+	)
+}
+
+// openSocket clicks Connect and waits until the socket is open.
+func (tb *tab) openSocket(t *testing.T) {
+	t.Helper()
+	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
+	tb.waitStatus(t, "Open")
+}
+
+// send types msg into the message field and clicks Send.
+func (tb *tab) send(t *testing.T, msg string) {
+	t.Helper()
+	tb.do(t,
+		chromedp.SetValue(chromedp.ID("sendMessage"), msg),
+		chromedp.Click(chromedp.ID("sendButton")),
+	)
+}

@@ -29,8 +29,7 @@ func TestSeedFlow(t *testing.T) {
 	const msg = "hello κόσμε 😀"
 
 	t.Run("connect", func(t *testing.T) {
-		tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-		tb.waitStatus(t, "Open")
+		tb.openSocket(t)
 		rows := tb.waitRows(t, 1)
 		assert.Equal(t, "Connection opened", rows[0].Data)
 		assert.Equal(t, "event", rows[0].Kind)
@@ -39,10 +38,7 @@ func TestSeedFlow(t *testing.T) {
 	})
 
 	t.Run("send_and_echo", func(t *testing.T) {
-		tb.do(t,
-			chromedp.SetValue(chromedp.ID("sendMessage"), msg),
-			chromedp.Click(chromedp.ID("sendButton")),
-		)
+		tb.send(t, msg)
 		rows := tb.waitRows(t, 3)
 		assert.Equal(t, logRow{Kind: "sent", Time: rows[1].Time, From: "Client", To: "Server", Data: msg}, rows[1])
 		assert.Equal(t, logRow{Kind: "received", Time: rows[2].Time, From: "Server", To: "Client", Data: msg, RTT: rows[2].RTT}, rows[2])
@@ -62,12 +58,8 @@ func TestSeedFlow(t *testing.T) {
 	})
 
 	t.Run("connect_again", func(t *testing.T) {
-		tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-		tb.waitStatus(t, "Open")
-		tb.do(t,
-			chromedp.SetValue(chromedp.ID("sendMessage"), "again"),
-			chromedp.Click(chromedp.ID("sendButton")),
-		)
+		tb.openSocket(t)
+		tb.send(t, "again")
 		rows := tb.waitRows(t, 7)
 		assert.Equal(t, []string{"Connection opened", "again", "again"}, []string{rows[4].Data, rows[5].Data, rows[6].Data})
 		assert.Equal(t, []wireFrame{{Opcode: 1, Payload: "again"}}, frames.sent(t, 1))

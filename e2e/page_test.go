@@ -21,15 +21,6 @@ import (
 	"github.com/wsecho/wsecho/web"
 )
 
-// connect points the URL field at url and clicks Connect.
-func (tb *tab) connect(t *testing.T, url string) {
-	t.Helper()
-	tb.do(t,
-		chromedp.SetValue(chromedp.ID("connectionUrl"), url),
-		chromedp.Click(chromedp.ID("connectButton")),
-	)
-}
-
 func TestRefusedHandshake(t *testing.T) {
 	tb := newTab(t)
 	tb.open(t)
@@ -59,8 +50,7 @@ func TestInvalidURL(t *testing.T) {
 func TestEnterSends(t *testing.T) {
 	tb := newTab(t)
 	tb.open(t)
-	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-	tb.waitStatus(t, "Open")
+	tb.openSocket(t)
 	tb.do(t,
 		chromedp.SetValue(chromedp.ID("sendMessage"), "sent with Enter"),
 		chromedp.Focus(chromedp.ID("sendMessage")),
@@ -76,13 +66,9 @@ func TestEnterSends(t *testing.T) {
 func TestLogIsText(t *testing.T) {
 	tb := newTab(t)
 	tb.open(t)
-	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-	tb.waitStatus(t, "Open")
+	tb.openSocket(t)
 	const markup = `<img src=x onerror="document.title='injected'"><b>bold</b> &amp;`
-	tb.do(t,
-		chromedp.SetValue(chromedp.ID("sendMessage"), markup),
-		chromedp.Click(chromedp.ID("sendButton")),
-	)
+	tb.send(t, markup)
 	rows := tb.waitRows(t, 3)
 	assert.Equal(t, markup, rows[1].Data)
 	assert.Equal(t, markup, rows[2].Data)
@@ -126,8 +112,7 @@ func TestServerShutdown(t *testing.T) {
 	tb := newTab(t)
 	tb.do(t, chromedp.Navigate(ts.URL+"/"))
 	tb.waitStatus(t, "Ready to connect...")
-	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-	tb.waitStatus(t, "Open")
+	tb.openSocket(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -152,12 +137,8 @@ func TestHTTPSPage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "wss://"+strings.TrimPrefix(ts.URL, "https://")+"/ws", url)
 
-	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-	tb.waitStatus(t, "Open")
-	tb.do(t,
-		chromedp.SetValue(chromedp.ID("sendMessage"), "over wss"),
-		chromedp.Click(chromedp.ID("sendButton")),
-	)
+	tb.openSocket(t)
+	tb.send(t, "over wss")
 	rows := tb.waitRows(t, 3)
 	assert.Equal(t, "over wss", rows[2].Data)
 	assert.Equal(t, "received", rows[2].Kind)
@@ -210,8 +191,7 @@ func TestSendWhileServerCloses(t *testing.T) {
 	tb.do(t, chromedp.Evaluate[chromedp.Void](`window.WebSocket = class extends WebSocket {
 		constructor(...args) { super(...args); window.pageSocket = this; }
 	}`))
-	tb.do(t, chromedp.Click(chromedp.ID("connectButton")))
-	tb.waitStatus(t, "Open")
+	tb.openSocket(t)
 	tb.do(t, chromedp.SetValue(chromedp.ID("sendMessage"), "into the void"))
 	close(sendClose)
 	select {
