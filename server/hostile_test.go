@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
@@ -217,18 +215,8 @@ func openFDs(t testing.TB) int {
 // reads is dropped once the pong write times out. (tls.Conn.CloseWrite would
 // wait forever for the write lock that the stuck write holds.)
 func TestStoppedReaderTLS(t *testing.T) {
-	logs := &logSink{ch: make(chan slog.Record, 1000)}
-	s, err := New(Options{Logger: slog.New(logs)})
-	require.NoError(t, err)
-	mux := http.NewServeMux()
-	mux.Handle("/ws", s)
-	hs := httptest.NewUnstartedServer(mux)
-	hs.Config = s.NewHTTPServer(mux)
-	hs.StartTLS()
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-
-	nc, err := tls.Dial("tcp", hs.Listener.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	ts := newTLSTestServer(t, Options{})
+	nc, err := tls.Dial("tcp", hostOf(t, ts.url), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 	require.NoError(t, err)
 	defer nc.Close()
 	fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
@@ -244,6 +232,6 @@ func TestStoppedReaderTLS(t *testing.T) {
 			}
 		}
 	}()
-	rec := logs.next(t, "websocket closed", nc.LocalAddr().String())
+	rec := ts.logs.next(t, "websocket closed", nc.LocalAddr().String())
 	assert.EqualValues(t, 1006, rec["close_code"])
 }

@@ -55,8 +55,8 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP answers a WebSocket handshake and echoes on the connection until it
-// closes; any other request gets 400, as in the seed.
+// ServeHTTP answers a WebSocket handshake and starts the echo on a goroutine
+// of the connection's own; any other request gets 400, as in the seed.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !isHandshake(r) {
 		http.Error(w, "400 bad request: this endpoint accepts only WebSocket handshakes", http.StatusBadRequest)
@@ -201,7 +201,7 @@ func (s *Server) untrack(c *conn) {
 const goingAwayReason = "server shutting down"
 
 // Shutdown refuses new WebSockets with 503, closes every open one with 1001 and
-// waits until their handlers return or ctx ends. When ctx ends first, the
+// waits until their echo goroutines end or ctx ends. When ctx ends first, the
 // connections left are dropped without finishing the close handshake and
 // Shutdown returns an error that wraps ctx's.
 //

@@ -75,6 +75,17 @@ type testServer struct {
 
 func newTestServer(t testing.TB, opts Options) *testServer {
 	t.Helper()
+	return startTestServer(t, opts, (*httptest.Server).Start)
+}
+
+// newTLSTestServer is newTestServer over TLS, with httptest's certificate.
+func newTLSTestServer(t testing.TB, opts Options) *testServer {
+	t.Helper()
+	return startTestServer(t, opts, (*httptest.Server).StartTLS)
+}
+
+func startTestServer(t testing.TB, opts Options, start func(*httptest.Server)) *testServer {
+	t.Helper()
 	logs := &logSink{ch: make(chan slog.Record, 1000)}
 	opts.Logger = slog.New(logs)
 	s, err := New(opts)
@@ -83,7 +94,7 @@ func newTestServer(t testing.TB, opts Options) *testServer {
 	mux.Handle("/ws", s)
 	hs := httptest.NewUnstartedServer(mux)
 	hs.Config = s.NewHTTPServer(mux)
-	hs.Start()
+	start(hs)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
